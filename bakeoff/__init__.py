@@ -1,0 +1,64 @@
+"""bakeoff: which zero-shot image classifier works best on *your* images?
+
+The public API follows FiftyOne's names::
+
+    import bakeoff as fo
+    import bakeoff.zoo as foz
+
+    dataset = foz.load_zoo_dataset("caltech101", max_samples=1000, shuffle=True, persistent=True)
+    dataset.distinct("ground_truth.label")
+
+Importing bakeoff does not import torch, transformers or open_clip.
+"""
+
+from bakeoff import types
+from bakeoff._config import Config, config
+from bakeoff.core.dataset import (
+    Dataset,
+    dataset_exists,
+    delete_dataset,
+    delete_non_persistent_datasets,
+    list_datasets,
+    load_dataset,
+)
+from bakeoff.core.document import EmbeddedDocument
+from bakeoff.core.fields import (
+    BooleanField,
+    DateTimeField,
+    DictField,
+    EmbeddedDocumentField,
+    Field,
+    FloatField,
+    IntField,
+    ListField,
+    ObjectIdField,
+    StringField,
+    VectorField,
+)
+from bakeoff.core.labels import Classification, Label
+from bakeoff.core.metadata import ImageMetadata, Metadata
+from bakeoff.core.sample import Sample
+from bakeoff.errors import (
+    BakeoffError,
+    DatasetExistsError,
+    DatasetImportError,
+    DatasetNotFoundError,
+    FieldError,
+    FieldTypeError,
+    SampleNotFoundError,
+    StorageError,
+    UnknownFieldError,
+    ZooDownloadError,
+    ZooError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BakeoffError", "BooleanField", "Classification", "Config", "Dataset", "DatasetExistsError",
+    "DatasetImportError", "DatasetNotFoundError", "DateTimeField", "DictField", "EmbeddedDocument",
+    "EmbeddedDocumentField", "Field", "FieldError", "FieldTypeError", "FloatField", "ImageMetadata", "IntField",
+    "Label", "ListField", "Metadata", "ObjectIdField", "Sample", "SampleNotFoundError", "StorageError",
+    "StringField", "UnknownFieldError", "VectorField", "ZooDownloadError", "ZooError", "__version__", "config",
+    "dataset_exists", "delete_dataset", "delete_non_persistent_datasets", "list_datasets", "load_dataset", "types",
+]

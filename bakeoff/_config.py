@@ -1,0 +1,94 @@
+"""bakeoff's settings: where its files live and defaults for long-running work.
+
+``bakeoff.config`` is one :class:`Config` object, read from the environment at
+import and changeable at run time::
+
+    import bakeoff as fo
+    fo.config.default_batch_size = 32
+    fo.config.home = "/data/bakeoff"        # moves the database and zoo folders
+
+Environment variables: ``BAKEOFF_HOME`` (default ``~/.bakeoff``),
+``BAKEOFF_DATABASE_URI`` (default: a SQLite file in the home folder),
+``BAKEOFF_DATASET_ZOO_DIR``, ``BAKEOFF_MODEL_ZOO_DIR``,
+``BAKEOFF_DEFAULT_BATCH_SIZE``, ``BAKEOFF_SHOW_PROGRESS_BARS``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not an integer; set it to e.g. 32 or unset it") from None
+
+
+class Config:
+    """Settings; paths that are not set explicitly derive from ``home``."""
+
+    def __init__(self) -> None:
+        self.home = os.environ.get("BAKEOFF_HOME") or "~/.bakeoff"
+        self._database_uri: str | None = os.environ.get("BAKEOFF_DATABASE_URI")
+        self._dataset_zoo_dir: str | None = os.environ.get("BAKEOFF_DATASET_ZOO_DIR")
+        self._model_zoo_dir: str | None = os.environ.get("BAKEOFF_MODEL_ZOO_DIR")
+        self.default_batch_size: int | None = _env_int("BAKEOFF_DEFAULT_BATCH_SIZE")
+        self.show_progress_bars: bool = _env_bool("BAKEOFF_SHOW_PROGRESS_BARS", True)
+
+    @property
+    def home(self) -> Path:
+        return self._home
+
+    @home.setter
+    def home(self, value: str | os.PathLike) -> None:
+        self._home = Path(value).expanduser().absolute()
+
+    @property
+    def database_uri(self) -> str:
+        """SQLAlchemy URI of the database; a SQLite file under ``home`` by default."""
+        if self._database_uri:
+            return self._database_uri
+        return f"sqlite:///{self.home / 'bakeoff.db'}"
+
+    @database_uri.setter
+    def database_uri(self, value: str | None) -> None:
+        self._database_uri = value or None
+
+    @property
+    def dataset_zoo_dir(self) -> Path:
+        """Where zoo datasets are downloaded to (and looked for offline)."""
+        return Path(self._dataset_zoo_dir).expanduser() if self._dataset_zoo_dir else self.home / "zoo"
+
+    @dataset_zoo_dir.setter
+    def dataset_zoo_dir(self, value: str | os.PathLike | None) -> None:
+        self._dataset_zoo_dir = str(value) if value else None
+
+    @property
+    def model_zoo_dir(self) -> Path:
+        """Where zoo model weights are looked for before any download."""
+        return Path(self._model_zoo_dir).expanduser() if self._model_zoo_dir else self.home / "models"
+
+    @model_zoo_dir.setter
+    def model_zoo_dir(self, value: str | os.PathLike | None) -> None:
+        self._model_zoo_dir = str(value) if value else None
+
+    def __repr__(self) -> str:
+        keys = ("home", "database_uri", "dataset_zoo_dir", "model_zoo_dir",
+                "default_batch_size", "show_progress_bars")
+        body = ",\n".join(f"    {k}={getattr(self, k)!r}" for k in keys)
+        return f"Config(\n{body}\n)"
+
+
+config = Config()

@@ -1,0 +1,1 @@
+"""Datasets, samples, fields and labels."""

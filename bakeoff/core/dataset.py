@@ -1,0 +1,649 @@
+"""Datasets: named, stored collections of samples.
+
+Example::
+
+    import bakeoff as fo
+    dataset = fo.Dataset("pets", persistent=True)
+    dataset.add_samples([fo.Sample("cat.jpg", ground_truth=fo.Classification(label="cat"))])
+    dataset.name = "my-pets"
+    fo.load_dataset("my-pets").count()     # 1, also from another process
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from bakeoff._config import config
+from bakeoff.core.collection import SampleCollection
+from bakeoff.core.fields import EmbeddedDocumentField, Field, infer_field
+from bakeoff.core.sample import Sample
+from bakeoff.core.schema import (
+    DEFAULT_FIELDS,
+    PROTECTED_FIELDS,
+    READONLY_FIELDS,
+    Schema,
+    catalog_rows,
+    field_columns,
+    flatten,
+    unflatten,
+)
+from bakeoff.errors import (
+    BakeoffError,
+    DatasetExistsError,
+    DatasetNotFoundError,
+    FieldError,
+    FieldTypeError,
+    UnknownFieldError,
+    suggest,
+)
+from bakeoff.storage import catalog
+from bakeoff.storage import samples as store
+from bakeoff.storage.engine import get_engine, read, write
+from bakeoff.storage.identifiers import check_field_name, check_field_path
+
+#: Rows written per transaction by bulk writes: a crash loses at most this many.
+WRITE_BATCH_SIZE = 10_000
+
+_instances: weakref.WeakValueDictionary[tuple[str, str], Dataset] = weakref.WeakValueDictionary()
+_instances_lock = threading.Lock()
+_exit_hooks: set[str] = set()
+
+
+def new_id() -> str:
+    """A 24-hex-digit id: 4 bytes of time then 8 random bytes (sorts roughly by creation)."""
+    return f"{int(time.time()):08x}{os.urandom(8).hex()}"
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > 255:
+        raise ValueError(f"invalid dataset name {name!r}: use a non-empty string of at most 255 characters")
+    return name
+
+
+def _register_exit_cleanup(uri: str) -> None:
+    if uri in _exit_hooks:
+        return
+    _exit_hooks.add(uri)
+    atexit.register(lambda: catalog.delete_datasets_owned_by_this_process(get_engine(uri)))
+
+
+class Dataset(SampleCollection):
+    """A named collection of samples stored in bakeoff's database.
+
+    Non-persistent datasets (the default) are deleted when the process that
+    made them exits; ``persistent=True`` keeps them across restarts.
+    """
+
+    def __init__(self, name: str | None = None, persistent: bool = False, overwrite: bool = False, _row=None) -> None:
+        self._uri = config.database_uri
+        self._engine = get_engine(self._uri)
+        self._deleted = False
+        if _row is None:
+            _row = self._create(name, persistent, overwrite)
+        self._id: str = _row.id
+        self._name: str = _row.name
+        self._persistent: bool = bool(_row.persistent)
+        self._table_name: str = _row.samples_table
+        self._created_at: datetime = _row.created_at
+        self._last_loaded_at: datetime = _row.last_loaded_at
+        self._schema: Schema | None = None
+        self._table: sa.Table | None = None
+        self._info: dict[str, Any] | None = None
+        with _instances_lock:
+            _instances[(self._uri, self._id)] = self
+
+    def _create(self, name: str | None, persistent: bool, overwrite: bool):
+        if name is None:
+            name = datetime.now().strftime("%Y.%m.%d.%H.%M.%S.%f")
+        _check_name(name)
+        if overwrite and dataset_exists(name):
+            delete_dataset(name)
+        dataset_id = uuid.uuid4().hex
+        now = catalog.utcnow()
+        owner = (None, None, None) if persistent else catalog.process_identity()
+        schema = Schema(DEFAULT_FIELDS)
+        table = store.build_table(f"samples_{dataset_id}", schema.columns())
+        rows = [r for path, field in DEFAULT_FIELDS.items() for r in catalog_rows(path, field)]
+        with write(self._engine) as conn:
+            if catalog.get_dataset(conn, name=name) is not None:
+                raise DatasetExistsError(
+                    f"a dataset named {name!r} exists already; load it with bakeoff.load_dataset({name!r}), "
+                    "pick another name, or pass overwrite=True to replace it"
+                )
+            catalog.insert_dataset(
+                conn, id=dataset_id, name=name, persistent=persistent, samples_table=table.name,
+                created_at=now, last_loaded_at=now, schema_version=0,
+                owner_host=owner[0], owner_pid=owner[1], owner_started=owner[2],
+            )
+            catalog.insert_fields(conn, dataset_id, rows)
+            store.create_table(conn, table)
+            row = catalog.get_dataset(conn, id=dataset_id)
+        if not persistent:
+            _register_exit_cleanup(self._uri)
+        return row
+
+    # -- identity and lifecycle -----------------------------------------------------------
+    def _root(self) -> Dataset:
+        return self
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        _check_name(value)
+        self._check_alive()
+        if value == self._name:
+            return
+        with write(self._engine) as conn:
+            if catalog.get_dataset(conn, name=value) is not None:
+                raise DatasetExistsError(
+                    f"cannot rename dataset {self._name!r} to {value!r}: that name is taken; "
+                    "pick another name or delete the other dataset first"
+                )
+            catalog.update_dataset(conn, self._id, name=value)
+        self._name = value
+
+    @property
+    def persistent(self) -> bool:
+        return self._persistent
+
+    @persistent.setter
+    def persistent(self, value: bool) -> None:
+        self._check_alive()
+        value = bool(value)
+        owner = (None, None, None) if value else catalog.process_identity()
+        with write(self._engine) as conn:
+            catalog.update_dataset(conn, self._id, persistent=value, owner_host=owner[0], owner_pid=owner[1],
+                                   owner_started=owner[2])
+        if not value:
+            _register_exit_cleanup(self._uri)
+        self._persistent = value
+
+    @property
+    def created_at(self) -> datetime:
+        return self._created_at
+
+    @property
+    def last_loaded_at(self) -> datetime:
+        return self._last_loaded_at
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """A dict of dataset-level information; call :meth:`save` after changing it."""
+        if self._info is None:
+            with read(self._engine) as conn:
+                self._info = dict(catalog.get_dataset(conn, id=self._id).info or {})
+        return self._info
+
+    @info.setter
+    def info(self, value: dict[str, Any]) -> None:
+        if not isinstance(value, dict):
+            raise TypeError(f"dataset.info must be a dict, got {value!r}")
+        self._info = dict(value)
+
+    def save(self) -> None:
+        """Persist :attr:`info`."""
+        self._check_alive()
+        with write(self._engine) as conn:
+            catalog.update_dataset(conn, self._id, info=self.info)
+
+    def _set_info(self, **values: Any) -> None:
+        self.info.update(values)
+        self.save()
+
+    @property
+    def media_type(self) -> str:
+        return "image"
+
+    @property
+    def deleted(self) -> bool:
+        return self._deleted
+
+    def delete(self) -> None:
+        """Delete the dataset and all its samples from the database."""
+        if self._deleted:
+            return
+        with write(self._engine) as conn:
+            catalog.drop_dataset(conn, self._id, self._table_name)
+        self._deleted = True
+
+    def _check_alive(self) -> None:
+        if self._deleted:
+            raise DatasetNotFoundError(f"dataset {self._name!r} has been deleted")
+
+    def _sync(self) -> tuple[Schema, sa.Table]:
+        """The current schema and table, re-read if another process or object changed them."""
+        self._check_alive()
+        with read(self._engine) as conn:
+            row = catalog.get_dataset(conn, id=self._id)
+            if row is None:
+                self._deleted = True
+                raise DatasetNotFoundError(f"dataset {self._name!r} has been deleted")
+            self._name, self._persistent = row.name, bool(row.persistent)
+            if self._schema is None or self._schema.version != row.schema_version:
+                self._schema = Schema.from_catalog(catalog.field_rows(conn, self._id), row.schema_version)
+                self._table = store.build_table(self._table_name, self._schema.columns())
+        return self._schema, self._table
+
+    def reload(self) -> None:
+        """Re-read the schema and name from the database."""
+        self._schema = None
+        self._sync()
+
+    # -- fields ---------------------------------------------------------------------------
+    def get_field(self, path: str) -> Field:
+        """The field at ``path``, whose ``description`` and ``info`` can be set and saved.
+
+        Example::
+
+            field = dataset.get_field("clip")
+            field.description = "OpenAI CLIP predictions"
+            field.save()
+        """
+        schema, _ = self._sync()
+        template = schema.field(path)
+        field = type(template).__new__(type(template))
+        field.__dict__.update(template.__dict__)
+        field.path = path
+        field._dataset = self
+        field.description, info = schema.info.get(path, (None, None))
+        field.info = dict(info) if info else None
+        return field
+
+    def _save_field_metadata(self, path: str, description: str | None, info: dict | None) -> None:
+        schema, _ = self._sync()
+        schema.field(path)
+        if info is not None and not isinstance(info, dict):
+            raise FieldTypeError(f"field info must be a dict, got {info!r}")
+        with write(self._engine) as conn:
+            catalog.update_field(conn, self._id, path, description=description, info=info)
+            catalog.bump_schema_version(conn, self._id)
+
+    def add_sample_field(self, path: str, ftype: type[Field] | Field, embedded_doc_type=None, subfield=None,
+                         description: str | None = None, info: dict | None = None) -> None:
+        """Add a top-level field, e.g. ``add_sample_field("note", fo.StringField)``."""
+        if isinstance(ftype, Field):
+            field = ftype
+        elif isinstance(ftype, type) and issubclass(ftype, EmbeddedDocumentField):
+            if embedded_doc_type is None:
+                raise FieldError(f"field {path!r}: an EmbeddedDocumentField needs embedded_doc_type=, e.g. fo.Classification")
+            field = ftype(embedded_doc_type)
+        elif isinstance(ftype, type) and issubclass(ftype, Field):
+            field = ftype(field=subfield() if isinstance(subfield, type) else subfield) if subfield else ftype()
+        else:
+            raise FieldError(f"ftype must be a field type such as bakeoff.StringField, got {ftype!r}")
+        field.description, field.info = description, info
+        self._add_fields({path: field})
+
+    def _add_fields(self, fields: Mapping[str, Field]) -> None:
+        schema, table = self._sync()
+        for path, field in fields.items():
+            check_field_name(path)
+            for column in field_columns(path, field):
+                check_field_path(column)
+            if path in schema.fields:
+                if schema.fields[path] == field:
+                    continue
+                raise FieldError(
+                    f"field {path!r} exists already as {schema.fields[path]!r}; "
+                    f"delete or rename it before adding it as {field!r}"
+                )
+        new = {p: f for p, f in fields.items() if p not in schema.fields}
+        if not new:
+            return
+        with write(self._engine) as conn:
+            columns = {}
+            rows = []
+            for path, field in new.items():
+                columns.update(field_columns(path, field))
+                rows += catalog_rows(path, field)
+            store.add_columns(conn, table, columns)
+            catalog.insert_fields(conn, self._id, rows)
+        self._schema = None
+
+    def delete_sample_field(self, field_name: str) -> None:
+        """Delete a field and its values from every sample."""
+        self.delete_sample_fields([field_name])
+
+    def delete_sample_fields(self, field_names: Iterable[str]) -> None:
+        schema, table = self._sync()
+        names = list(field_names)
+        for name in names:
+            self._check_user_field(schema, name, "delete")
+        with write(self._engine) as conn:
+            columns = [c for name in names for c in field_columns(name, schema.fields[name])]
+            store.drop_columns(conn, table, columns)
+            catalog.delete_fields(conn, self._id, columns)
+        self._schema = None
+
+    def rename_sample_field(self, field_name: str, new_field_name: str) -> None:
+        """Rename a field (its values and description move with it)."""
+        schema, table = self._sync()
+        self._check_user_field(schema, field_name, "rename")
+        check_field_name(new_field_name)
+        if new_field_name in schema.fields:
+            raise FieldError(f"cannot rename {field_name!r} to {new_field_name!r}: a field of that name exists")
+        old = field_columns(field_name, schema.fields[field_name])
+        mapping = {c: new_field_name + c[len(field_name):] for c in old}
+        for column in mapping.values():
+            check_field_path(column)
+        with write(self._engine) as conn:
+            store.rename_columns(conn, table, mapping)
+            catalog.rename_fields(conn, self._id, mapping)
+        self._schema = None
+
+    def _check_user_field(self, schema: Schema, name: str, verb: str) -> None:
+        if name in PROTECTED_FIELDS:
+            raise FieldError(f"cannot {verb} the built-in field {name!r}")
+        if name not in schema.fields:
+            raise UnknownFieldError(
+                f"unknown field {name!r}.{suggest(name, schema.fields)} The fields are: {', '.join(schema.fields)}"
+            )
+
+    def _validate_value(self, name: str, value: Any, create: bool = True) -> Any:
+        schema, _ = self._sync()
+        field = schema.fields.get(name)
+        if field is None:
+            if not create:
+                raise UnknownFieldError(f"unknown field {name!r}; pass create=True to add it")
+            return value
+        field.path = name
+        return field.validate(value)
+
+    # -- writing samples ------------------------------------------------------------------
+    def add_sample(self, sample: Sample, expand_schema: bool = True) -> str:
+        """Add one sample; returns its id. A sample from another dataset is copied."""
+        return self.add_samples([sample], expand_schema=expand_schema)[0]
+
+    def add_samples(self, samples: Iterable[Sample], expand_schema: bool = True) -> list[str]:
+        """Add samples in transactions of :data:`WRITE_BATCH_SIZE`; returns their ids.
+
+        New fields are added to the schema (their types inferred from the values)
+        unless ``expand_schema=False``, in which case they raise.
+        """
+        samples = list(samples)
+        self._expand_schema(samples, expand_schema)
+        schema, table = self._sync()
+        ids: list[str] = []
+        for start in range(0, len(samples), WRITE_BATCH_SIZE):
+            batch = samples[start : start + WRITE_BATCH_SIZE]
+            now = catalog.utcnow()
+            rows = []
+            for sample in batch:
+                row: dict[str, Any] = {"id": new_id(), "created_at": now, "last_modified_at": now}
+                for name, value in sample._data.items():
+                    if name in READONLY_FIELDS:
+                        continue
+                    field = schema.fields[name]
+                    field.path = name
+                    flatten(name, field, field.validate(value), row)
+                rows.append(row)
+            with write(self._engine) as conn:
+                store.insert_rows(conn, table, rows)
+            for sample, row in zip(batch, rows, strict=True):
+                if sample._dataset is not None and sample._dataset is not self:
+                    continue  # copied from another dataset: the original stays there
+                sample._data.update(id=row["id"], created_at=now, last_modified_at=now)
+                object.__setattr__(sample, "_dataset", self)
+                sample._dirty.clear()
+            ids.extend(row["id"] for row in rows)
+        return ids
+
+    def _expand_schema(self, samples: Sequence[Sample], expand_schema: bool) -> None:
+        schema, _ = self._sync()
+        new: dict[str, Field | None] = {}
+        for sample in samples:
+            for name, value in sample._data.items():
+                if name in schema.fields or (new.get(name) is not None):
+                    continue
+                new[name] = infer_field(value)
+        unknown = [n for n in new if n not in schema.fields]
+        if unknown and not expand_schema:
+            raise UnknownFieldError(f"samples have fields {unknown} that the dataset lacks; pass expand_schema=True")
+        untyped = [n for n, f in new.items() if f is None]
+        if untyped:
+            raise FieldError(
+                f"cannot infer the type of new field(s) {untyped}: every value is None; "
+                "add them first with dataset.add_sample_field(name, fo.StringField) (or another type)"
+            )
+        self._add_fields(new)  # type: ignore[arg-type]
+
+    def set_values(self, field: str, values: Sequence[Any] | Mapping[str, Any], expand_schema: bool = True) -> None:
+        """Set ``field`` on every sample: a list in collection order, or a dict ``{sample_id: value}``.
+
+        Example::
+
+            dataset.set_values("clip", [fo.Classification(label=l) for l in labels])
+            dataset.set_values("clip.confidence", {sample_id: 0.9})
+        """
+        check_field_path(field)
+        schema, table = self._sync()
+        head, _, sub = field.partition(".")
+        if head in READONLY_FIELDS:
+            raise FieldError(f"field {head!r} is set by bakeoff and cannot be assigned")
+        if isinstance(values, Mapping):
+            keys, vals, key = list(values.keys()), list(values.values()), "id"
+        else:
+            vals = list(values)
+            keys = self._rowids()
+            key = store.ROWID
+            if len(keys) != len(vals):
+                raise ValueError(
+                    f"set_values({field!r}, ...) got {len(vals)} values for {len(keys)} samples; "
+                    "pass one value per sample in collection order, or a dict {sample_id: value}"
+                )
+        if head not in schema.fields:
+            if sub:
+                raise UnknownFieldError(f"unknown field {head!r}; set the whole document first")
+            inferred = next((infer_field(v) for v in vals if v is not None), None)
+            if inferred is None or not expand_schema:
+                raise UnknownFieldError(
+                    f"unknown field {field!r}; add it with dataset.add_sample_field() first"
+                    + (" (all values are None, so its type cannot be inferred)" if inferred is None else "")
+                )
+            self._add_fields({head: inferred})
+            schema, table = self._sync()
+        target = schema.field(field)
+        target.path = field
+        now = catalog.utcnow()
+        rows = []
+        for k, v in zip(keys, vals, strict=True):
+            row: dict[str, Any] = {key: k, "last_modified_at": now}
+            flatten(field, target, target.validate(v), row)
+            if sub and v is not None:
+                row[head] = True
+            rows.append(row)
+        if sub:  # marker only where a value is set: keep other rows' documents as they are
+            with_value = [r for r in rows if head in r]
+            rows = [r for r in rows if head not in r]
+            self._update(table, key, with_value, len(keys) if key == "id" else None)
+        self._update(table, key, rows, len(keys) if key == "id" else None)
+
+    def _update(self, table: sa.Table, key: str, rows: list[dict[str, Any]], expected: int | None) -> None:
+        matched = 0
+        for start in range(0, len(rows), WRITE_BATCH_SIZE):
+            with write(self._engine) as conn:
+                matched += store.update_rows(conn, table, key, rows[start : start + WRITE_BATCH_SIZE])
+        if key == "id" and matched < len(rows):
+            raise BakeoffError(f"{len(rows) - matched} of the given sample ids are not in dataset {self.name!r}")
+
+    def _rowids(self) -> list[int]:
+        _, table = self._sync()
+        query = sa.select(table.c[store.ROWID]).order_by(table.c[store.ROWID])
+        if self._where() is not None:
+            query = query.where(self._where())
+        with read(self._engine) as conn:
+            return list(conn.execute(query).scalars())
+
+    def _save_sample(self, sample: Sample) -> None:
+        names = [n for n in sample._dirty if n not in READONLY_FIELDS]
+        new = [n for n in names if n not in self._sync()[0].fields]
+        if new:
+            self._expand_schema([Sample._from_db(self, {n: sample._data[n] for n in new})], True)
+        schema, table = self._sync()
+        now = catalog.utcnow()
+        row: dict[str, Any] = {"id": sample.id, "last_modified_at": now}
+        for name in names:
+            field = schema.fields[name]
+            field.path = name
+            flatten(name, field, field.validate(sample._data[name]), row)
+        with write(self._engine) as conn:
+            store.update_rows(conn, table, "id", [row])
+        sample._data["last_modified_at"] = now
+
+    def _sample_from_row(self, schema: Schema, row: Mapping[str, Any]) -> Sample:
+        values = {name: unflatten(name, field, row) for name, field in schema.fields.items()}
+        if values.get("tags") is None:
+            values["tags"] = []
+        return Sample._from_db(self, values)
+
+    def delete_samples(self, samples_or_ids: Iterable[Sample | str]) -> None:
+        """Delete samples (objects or ids) from the dataset."""
+        ids = [s.id if isinstance(s, Sample) else s for s in samples_or_ids]
+        _, table = self._sync()
+        with write(self._engine) as conn:
+            store.delete_rows(conn, table, ids)
+
+    def clear(self) -> None:
+        """Delete every sample (the schema stays)."""
+        _, table = self._sync()
+        with write(self._engine) as conn:
+            conn.execute(table.delete())
+
+    # -- copies, metadata, summary --------------------------------------------------------
+    def clone(self, name: str | None = None, persistent: bool = False) -> Dataset:
+        """A new dataset with the same samples (same ids), fields and runs."""
+        schema, table = self._sync()
+        copy = Dataset(name, persistent=persistent)
+        target = store.build_table(copy._table_name, schema.columns())
+        with write(self._engine) as conn:
+            new_table = store.build_table(copy._table_name, Schema(DEFAULT_FIELDS).columns())
+            new_table.drop(conn)
+            store.create_table(conn, target)
+            store.copy_rows(conn, table, target)
+            conn.execute(catalog.fields_table.delete().where(catalog.fields_table.c.dataset_id == copy._id))
+            catalog.copy_catalog_rows(conn, self._id, copy._id)
+            catalog.bump_schema_version(conn, copy._id)
+        copy._schema = None
+        return copy
+
+    def compute_metadata(self, overwrite: bool = False, num_workers: int | None = None,
+                         skip_failures: bool = True, progress: bool | None = None) -> int:
+        """Fill ``metadata`` (size, mime type, width, height, channels) from file headers.
+
+        Unreadable files get ``metadata=None`` and a ``media_error`` string field
+        saying why (or raise, with ``skip_failures=False``). Returns the number of failures.
+        """
+        from bakeoff.core.importing import fill_metadata
+
+        return fill_metadata(self, overwrite, num_workers, skip_failures, progress)
+
+    def summary(self) -> str:
+        schema, _ = self._sync()
+        width = max(len(n) for n in schema.fields) + 2
+        lines = [
+            f"Name:        {self.name}",
+            "Media type:  image",
+            f"Num samples: {self.count()}",
+            f"Persistent:  {self.persistent}",
+            "Sample fields:",
+        ]
+        lines += [f"    {name + ':':<{width}} {field!r}" for name, field in schema.fields.items()]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        if self._deleted:
+            return f"<deleted dataset {self._name!r}>"
+        return self.summary()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Dataset) and (self._uri, self._id) == (other._uri, other._id)
+
+    def __hash__(self) -> int:
+        return hash((self._uri, self._id))
+
+    # -- importers (see bakeoff.core.importing) -------------------------------------------
+    @classmethod
+    def from_dir(cls, dataset_dir: str | os.PathLike, dataset_type=None, label_field: str = "ground_truth",
+                 name: str | None = None, max_samples: int | None = None, shuffle: bool = False,
+                 seed: int | None = None, persistent: bool = False, overwrite: bool = False,
+                 compute_metadata: bool = True, progress: bool | None = None) -> Dataset:
+        """A dataset from a folder with one subfolder of images per class.
+
+        Example::
+
+            dataset = fo.Dataset.from_dir("/data/pets", fo.types.ImageClassificationDirectoryTree)
+        """
+        from bakeoff.core.importing import import_directory_tree
+
+        return import_directory_tree(cls, dataset_dir, dataset_type, label_field, name, max_samples, shuffle,
+                                     seed, persistent, overwrite, compute_metadata, progress)
+
+
+# -- module-level functions ----------------------------------------------------------------
+
+
+def _dataset_from_row(row) -> Dataset:
+    uri = config.database_uri
+    with _instances_lock:
+        existing = _instances.get((uri, row.id))
+    if existing is not None and not existing._deleted:
+        existing._name, existing._persistent = row.name, bool(row.persistent)
+        return existing
+    return Dataset(_row=row)
+
+
+def load_dataset(name: str) -> Dataset:
+    """The dataset called ``name``; :class:`DatasetNotFoundError` (with close names) if none."""
+    engine = get_engine(config.database_uri)
+    with write(engine) as conn:
+        row = catalog.get_dataset(conn, name=name)
+        if row is None:
+            names = catalog.dataset_names(conn)
+            raise DatasetNotFoundError(
+                f"no dataset named {name!r}.{suggest(name, names)} "
+                f"list_datasets() shows the {len(names)} dataset(s) in {config.database_uri}"
+            )
+        catalog.update_dataset(conn, row.id, last_loaded_at=catalog.utcnow())
+        row = catalog.get_dataset(conn, id=row.id)
+    return _dataset_from_row(row)
+
+
+def list_datasets(glob_patt: str | None = None) -> list[str]:
+    """Names of all datasets, sorted; optionally those matching a glob pattern like ``"caltech*"``."""
+    import fnmatch
+
+    with read(get_engine(config.database_uri)) as conn:
+        names = catalog.dataset_names(conn)
+    return [n for n in names if glob_patt is None or fnmatch.fnmatch(n, glob_patt)]
+
+
+def dataset_exists(name: str) -> bool:
+    with read(get_engine(config.database_uri)) as conn:
+        return catalog.get_dataset(conn, name=name) is not None
+
+
+def delete_dataset(name: str) -> None:
+    """Delete the dataset called ``name``."""
+    load_dataset(name).delete()
+
+
+def delete_non_persistent_datasets() -> list[str]:
+    """Delete non-persistent datasets whose process has exited; returns their names."""
+    return catalog.delete_orphaned_datasets(get_engine(config.database_uri))

@@ -1,0 +1,256 @@
+"""Field types, named as in FiftyOne, and how Python values map onto them.
+
+A field knows its storage ``kind`` (see ``bakeoff.storage.samples``), checks
+and coerces values, and carries a ``description`` and ``info`` dict that are
+persisted with :meth:`Field.save`::
+
+    field = dataset.get_field("clip")
+    field.description = "OpenAI CLIP predictions"
+    field.save()
+"""
+
+from __future__ import annotations
+
+import numbers
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bakeoff.errors import FieldError, FieldTypeError
+
+if TYPE_CHECKING:
+    from bakeoff.core.document import EmbeddedDocument
+
+FIELD_TYPES: dict[str, type[Field]] = {}
+
+
+class Field:
+    """Base class of field types."""
+
+    kind: str | None = None
+
+    def __init__(self, description: str | None = None, info: dict | None = None, **_: Any) -> None:
+        self.description = description
+        self.info = info
+        self.path: str | None = None
+        self._dataset = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        FIELD_TYPES[cls.__name__] = cls
+
+    @property
+    def name(self) -> str | None:
+        return self.path.rsplit(".", 1)[-1] if self.path else None
+
+    def validate(self, value: Any) -> Any:
+        """Return ``value`` coerced to this field's type, or raise :class:`FieldTypeError`."""
+        return value
+
+    def _type_error(self, value: Any, hint: str = "") -> FieldTypeError:
+        where = f"field {self.path!r}" if self.path else "a field"
+        return FieldTypeError(
+            f"{where} is a {type(self).__name__}; got {value!r} ({type(value).__name__}).{hint}"
+        )
+
+    def save(self) -> None:
+        """Persist this field's ``description`` and ``info``."""
+        if self._dataset is None or self.path is None:
+            raise FieldError("this field belongs to no dataset; get it with dataset.get_field(path) first")
+        self._dataset._save_field_metadata(self.path, self.description, self.info)
+
+    def to_catalog(self) -> dict[str, Any]:
+        return {"ftype": type(self).__name__, "embedded_doc_type": None, "subfield": None, "kind": self.kind}
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.to_catalog() == other.to_catalog()  # type: ignore[union-attr]
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.to_catalog().items()))
+
+    def __repr__(self) -> str:
+        return f"bakeoff.core.fields.{type(self).__name__}"
+
+
+class ObjectIdField(Field):
+    kind = "id"
+
+
+class StringField(Field):
+    kind = "string"
+
+    def validate(self, value):
+        if value is None or isinstance(value, str):
+            return value
+        raise self._type_error(value, " Pass a str, or delete the field to change its type.")
+
+
+class IntField(Field):
+    kind = "int"
+
+    def validate(self, value):
+        if value is None:
+            return None
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            return int(value)
+        raise self._type_error(value, " Pass an int.")
+
+
+class FloatField(Field):
+    kind = "float"
+
+    def validate(self, value):
+        if value is None:
+            return None
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            return float(value)
+        raise self._type_error(value, " Pass a float.")
+
+
+class BooleanField(Field):
+    kind = "bool"
+
+    def validate(self, value):
+        if value is None or isinstance(value, bool | np.bool_):
+            return None if value is None else bool(value)
+        raise self._type_error(value, " Pass True or False.")
+
+
+class DateTimeField(Field):
+    kind = "datetime"
+
+    def validate(self, value):
+        if value is None or isinstance(value, datetime):
+            return value
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day)
+        raise self._type_error(value, " Pass a datetime.")
+
+
+class ListField(Field):
+    """A list, stored as JSON; ``field`` optionally types its elements."""
+
+    kind = "json"
+
+    def __init__(self, field: Field | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.field = field
+
+    def validate(self, value):
+        if value is None:
+            return None
+        if isinstance(value, tuple | set | np.ndarray):
+            value = list(value.tolist() if isinstance(value, np.ndarray) else value)
+        if not isinstance(value, list):
+            raise self._type_error(value, " Pass a list.")
+        if self.field is not None:
+            value = [self.field.validate(v) for v in value]
+        return value
+
+    def to_catalog(self):
+        sub = type(self.field).__name__ if self.field is not None else None
+        return {**super().to_catalog(), "subfield": sub}
+
+    def __repr__(self) -> str:
+        sub = f"({self.field!r})" if self.field is not None else ""
+        return f"{super().__repr__()}{sub}"
+
+
+class DictField(Field):
+    """A JSON-serializable dict."""
+
+    kind = "json"
+
+    def validate(self, value):
+        if value is None or isinstance(value, dict):
+            return value
+        raise self._type_error(value, " Pass a dict.")
+
+
+class VectorField(Field):
+    """A one-dimensional float32 array (logits, embeddings)."""
+
+    kind = "f32array"
+
+    def validate(self, value):
+        if value is None:
+            return None
+        try:
+            array = np.asarray(value, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise self._type_error(value, " Pass a 1-D sequence of numbers.") from None
+        if array.ndim != 1:
+            raise self._type_error(value, f" Pass a 1-D array (got shape {array.shape}).")
+        return array
+
+
+class EmbeddedDocumentField(Field):
+    """A document such as :class:`~bakeoff.Classification`, stored as one column per attribute."""
+
+    kind = "marker"
+
+    def __init__(self, document_type: type[EmbeddedDocument], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.document_type = document_type
+
+    def validate(self, value):
+        if value is None or isinstance(value, self.document_type):
+            return value
+        raise self._type_error(value, f" Pass a bakeoff.{self.document_type.__name__}.")
+
+    @property
+    def fields(self) -> dict[str, Field]:
+        return self.document_type._fields
+
+    def to_catalog(self):
+        return {**super().to_catalog(), "embedded_doc_type": self.document_type.__name__}
+
+    def __repr__(self) -> str:
+        return f"{super().__repr__()}({self.document_type.__name__})"
+
+
+def field_from_catalog(ftype: str, embedded_doc_type: str | None, subfield: str | None) -> Field:
+    """Rebuild a field object from its catalog row."""
+    from bakeoff.core.document import DOCUMENT_TYPES
+
+    cls = FIELD_TYPES[ftype]
+    if cls is EmbeddedDocumentField:
+        return EmbeddedDocumentField(DOCUMENT_TYPES[embedded_doc_type])
+    if cls is ListField:
+        return ListField(FIELD_TYPES[subfield]() if subfield else None)
+    return cls()
+
+
+def infer_field(value: Any) -> Field | None:
+    """The field type a Python value implies, or None for None."""
+    from bakeoff.core.document import EmbeddedDocument
+
+    if value is None:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return BooleanField()
+    if isinstance(value, numbers.Integral):
+        return IntField()
+    if isinstance(value, numbers.Real):
+        return FloatField()
+    if isinstance(value, str):
+        return StringField()
+    if isinstance(value, datetime | date):
+        return DateTimeField()
+    if isinstance(value, EmbeddedDocument):
+        return EmbeddedDocumentField(type(value))
+    if isinstance(value, np.ndarray) and value.ndim == 1 and np.issubdtype(value.dtype, np.number):
+        return VectorField()
+    if isinstance(value, list | tuple | set):
+        subs = {type(infer_field(v)) for v in value if v is not None}
+        return ListField(subs.pop()() if len(subs) == 1 and subs <= _SCALARS else None)
+    if isinstance(value, dict):
+        return DictField()
+    raise FieldTypeError(
+        f"cannot store a value of type {type(value).__name__} ({value!r:.60}); use a str, int, float, "
+        "bool, datetime, list, dict, numpy vector or a bakeoff label such as Classification"
+    )
+
+
+_SCALARS = {BooleanField, IntField, FloatField, StringField}

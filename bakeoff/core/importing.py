@@ -1,0 +1,161 @@
+"""Building datasets from folders, and filling image metadata."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from bakeoff._config import config
+from bakeoff.core.fields import StringField
+from bakeoff.core.labels import Classification
+from bakeoff.core.metadata import read_metadata
+from bakeoff.core.sample import Sample
+from bakeoff.core.schema import flatten
+from bakeoff.errors import DatasetImportError
+from bakeoff.storage import samples as store
+from bakeoff.storage.engine import read, write
+
+if TYPE_CHECKING:
+    from bakeoff.core.dataset import Dataset
+
+logger = logging.getLogger(__name__)
+
+#: File extensions treated as images (case-insensitive).
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm", ".jfif"}
+)
+
+MEDIA_ERROR_FIELD = "media_error"
+
+
+def _progress(progress: bool | None) -> bool:
+    return config.show_progress_bars if progress is None else bool(progress)
+
+
+def scan_directory_tree(dataset_dir: str | os.PathLike, label_fn: Callable[[str], str] | None = None
+                        ) -> tuple[list[tuple[str, str]], int]:
+    """``([(filepath, label), ...] sorted by class folder then file name, number of skipped non-images)``."""
+    root = Path(dataset_dir).expanduser()
+    if not root.is_dir():
+        raise DatasetImportError(f"dataset_dir {str(root)!r} is not a folder; pass the folder that holds one subfolder per class")
+    class_dirs = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    if not class_dirs:
+        loose = [p.name for p in root.iterdir() if p.is_file()][:3]
+        hint = f" (it holds files such as {loose}, but no class subfolders)" if loose else " (it is empty)"
+        raise DatasetImportError(
+            f"no class subfolders in {str(root)!r}{hint}; an image classification directory tree "
+            "has one subfolder per class, e.g. dataset_dir/horse/0001.jpg"
+        )
+    items: list[tuple[str, str]] = []
+    skipped = 0
+    for class_dir in class_dirs:
+        label = label_fn(class_dir.name) if label_fn else class_dir.name
+        for path in sorted(class_dir.iterdir(), key=lambda p: p.name):
+            if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith("."):
+                items.append((str(path.absolute()), label))
+            elif path.is_file():
+                skipped += 1
+    if not items:
+        raise DatasetImportError(
+            f"no images in the {len(class_dirs)} class folders of {str(root)!r} "
+            f"(looked for {', '.join(sorted(IMAGE_EXTENSIONS))}; skipped {skipped} other files)"
+        )
+    return items, skipped
+
+
+def select_items(items: list, max_samples: int | None, shuffle: bool, seed: int | None) -> list:
+    """The first ``max_samples`` items, or a reproducible random draw across all of them when shuffling."""
+    if max_samples is not None and max_samples < 0:
+        raise ValueError(f"max_samples must be >= 0, got {max_samples}")
+    if shuffle:
+        items = list(items)
+        random.Random(seed).shuffle(items)
+    return items[:max_samples] if max_samples is not None else items
+
+
+def import_directory_tree(cls, dataset_dir, dataset_type, label_field, name, max_samples, shuffle, seed,
+                          persistent, overwrite, compute_metadata, progress, label_fn=None) -> Dataset:
+    from bakeoff.types import ImageClassificationDirectoryTree
+
+    if dataset_type is None:
+        dataset_type = ImageClassificationDirectoryTree
+    if dataset_type is not ImageClassificationDirectoryTree and not isinstance(dataset_type, ImageClassificationDirectoryTree):
+        raise DatasetImportError(
+            f"unsupported dataset_type {dataset_type!r}; bakeoff imports "
+            "bakeoff.types.ImageClassificationDirectoryTree"
+        )
+    items, skipped = scan_directory_tree(dataset_dir, label_fn)
+    items = select_items(items, max_samples, shuffle, seed)
+    dataset = cls(name, persistent=persistent, overwrite=overwrite)
+    try:
+        dataset.add_samples(Sample(path, **{label_field: Classification(label=label)}) for path, label in items)
+        if skipped:
+            logger.info("skipped %d non-image files in %s", skipped, dataset_dir)
+        dataset._set_info(import_source=str(Path(dataset_dir).absolute()), skipped_files=skipped)
+        if compute_metadata:
+            dataset.compute_metadata(progress=progress)
+    except BaseException:
+        dataset.delete()  # never leave a half-imported dataset behind
+        raise
+    return dataset
+
+
+def fill_metadata(dataset: Dataset, overwrite: bool, num_workers: int | None, skip_failures: bool,
+                  progress: bool | None) -> int:
+    """Read image headers in threads and write ``metadata`` in batches; returns the failure count."""
+    from tqdm.auto import tqdm
+
+    from bakeoff.core.dataset import WRITE_BATCH_SIZE
+
+    schema, table = dataset._sync()
+    query = sa.select(table.c[store.ROWID], table.c.filepath).order_by(table.c[store.ROWID])
+    if not overwrite:
+        query = query.where(table.c.metadata.is_(None))
+    if dataset._where() is not None:
+        query = query.where(dataset._where())
+    with read(dataset._engine) as conn:
+        todo = conn.execute(query).all()
+    if not todo:
+        return 0
+    meta_field = schema.fields["metadata"]
+    has_error_field = MEDIA_ERROR_FIELD in schema.fields
+    failures = 0
+    rows: list[dict] = []
+    results = read_metadata([r.filepath for r in todo], num_workers)
+    bar = tqdm(total=len(todo), desc="metadata", unit="img", disable=not _progress(progress))
+    with bar:
+        for (rowid, filepath), (meta, error) in zip(todo, results, strict=True):
+            if error is not None:
+                if not skip_failures:
+                    raise OSError(f"cannot read image {filepath!r}: {error}")
+                failures += 1
+                if not has_error_field:
+                    dataset._add_fields({MEDIA_ERROR_FIELD: StringField(description="why the image could not be read")})
+                    schema, table = dataset._sync()
+                    has_error_field = True
+            row = {store.ROWID: rowid}
+            flatten("metadata", meta_field, meta, row)
+            if has_error_field:
+                row[MEDIA_ERROR_FIELD] = error
+            rows.append(row)
+            bar.update()
+            if len(rows) >= WRITE_BATCH_SIZE:
+                _write_rows(dataset, table, rows)
+                rows = []
+        _write_rows(dataset, table, rows)
+    return failures
+
+
+def _write_rows(dataset: Dataset, table, rows: list[dict]) -> None:
+    if not rows:
+        return
+    names = set().union(*(r.keys() for r in rows))
+    rows = [{n: r.get(n) for n in names} for r in rows]
+    with write(dataset._engine) as conn:
+        store.update_rows(conn, table, store.ROWID, rows)

@@ -1,0 +1,1 @@
+"""The database layer: the only code that speaks SQL (through SQLAlchemy Core)."""

@@ -1,0 +1,176 @@
+"""One samples table per dataset, with a real column per stored field path.
+
+Core describes a dataset's columns as ``{column name: kind}``; this module
+turns kinds into SQL types, builds the table, adds/drops/renames columns, and
+reads and writes rows. Column names are field paths (``clip.label``) and are
+always quoted by SQLAlchemy. ``_rowid`` (an integer primary key) keeps
+insertion order; ``id`` is the public sample id.
+
+Kinds: ``id``, ``string``, ``int``, ``float``, ``bool``, ``marker`` (a bool
+that says an embedded document is present), ``json``, ``datetime`` and
+``f32array`` (a float32 vector stored as little-endian bytes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from bakeoff.errors import StorageError
+
+
+class Float32Array(sa.types.TypeDecorator):
+    """A float32 vector as a BLOB; read back as a numpy array."""
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return np.ascontiguousarray(value, dtype="<f4").tobytes()
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return np.frombuffer(value, dtype="<f4").astype(np.float32)
+
+
+ROWID = "_rowid"
+
+KIND_TYPES: dict[str, Any] = {
+    "id": sa.String(32),
+    "string": sa.Text(),
+    "int": sa.BigInteger(),
+    "float": sa.Float(),
+    "bool": sa.Boolean(),
+    "marker": sa.Boolean(),
+    "json": sa.JSON(),
+    "datetime": sa.DateTime(),
+    "f32array": Float32Array(),
+}
+
+
+def sql_type(kind: str):
+    try:
+        return KIND_TYPES[kind]
+    except KeyError:
+        raise StorageError(f"unknown storage kind {kind!r}; known kinds: {sorted(KIND_TYPES)}") from None
+
+
+def build_table(name: str, columns: Mapping[str, str]) -> sa.Table:
+    """An SQLAlchemy table object for a samples table with these ``{column: kind}``."""
+    cols = [
+        sa.Column(
+            ROWID,
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        )
+    ]
+    for column, kind in columns.items():
+        cols.append(sa.Column(column, sql_type(kind), nullable=True, unique=(column == "id")))
+    return sa.Table(name, sa.MetaData(), *cols)
+
+
+def create_table(conn: Connection, table: sa.Table) -> None:
+    table.create(conn)
+    if "filepath" in table.c:
+        sa.Index(f"ix_{table.name}_filepath", table.c.filepath).create(conn)
+
+
+def _quote(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+def add_columns(conn: Connection, table: sa.Table, columns: Mapping[str, str]) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` for each new ``{column: kind}``."""
+    for column, kind in columns.items():
+        ddl = sa.schema.CreateColumn(sa.Column(column, sql_type(kind), nullable=True)).compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE {_quote(conn, table.name)} ADD COLUMN {ddl}")
+
+
+def drop_columns(conn: Connection, table: sa.Table, columns: Iterable[str]) -> None:
+    columns = list(columns)
+    for index in sa.inspect(conn).get_indexes(table.name):
+        if set(index["column_names"]) & set(columns):
+            conn.exec_driver_sql(f"DROP INDEX {_quote(conn, index['name'])}")
+    for column in columns:
+        conn.exec_driver_sql(f"ALTER TABLE {_quote(conn, table.name)} DROP COLUMN {_quote(conn, column)}")
+
+
+def rename_columns(conn: Connection, table: sa.Table, mapping: Mapping[str, str]) -> None:
+    for old, new in mapping.items():
+        conn.exec_driver_sql(
+            f"ALTER TABLE {_quote(conn, table.name)} RENAME COLUMN {_quote(conn, old)} TO {_quote(conn, new)}"
+        )
+
+
+def copy_rows(conn: Connection, source: sa.Table, target: sa.Table) -> None:
+    """Copy every row (and ``_rowid``) of ``source`` into the empty ``target``."""
+    names = [c.name for c in source.columns]
+    conn.execute(target.insert().from_select(names, sa.select(*[source.c[n] for n in names])))
+
+
+def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows (dicts of column -> value; missing columns stay NULL)."""
+    if not rows:
+        return
+    # executemany needs every row to name the same columns
+    names = set().union(*(row.keys() for row in rows))
+    conn.execute(table.insert(), [{n: row.get(n) for n in names} for row in rows])
+
+
+def update_rows(conn: Connection, table: sa.Table, key: str, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Update rows matched by ``key`` (``id`` or ``_rowid``); each row maps columns to new values.
+
+    Returns how many rows matched.
+    """
+    if not rows:
+        return 0
+    names = [n for n in rows[0] if n != key]
+    statement = (
+        table.update()
+        .where(table.c[key] == sa.bindparam("_key"))
+        .values({n: sa.bindparam(f"_v{i}") for i, n in enumerate(names)})
+    )
+    params = [{"_key": row[key], **{f"_v{i}": row[n] for i, n in enumerate(names)}} for row in rows]
+    result = conn.execute(statement.execution_options(synchronize_session=False), params)
+    return result.rowcount
+
+
+def delete_rows(conn: Connection, table: sa.Table, ids: Sequence[str]) -> None:
+    for start in range(0, len(ids), 500):
+        conn.execute(table.delete().where(table.c.id.in_(ids[start : start + 500])))
+
+
+def iter_rows(
+    engine, table: sa.Table, columns: Sequence[str] | None = None, where=None, chunk_size: int = 1000
+) -> Iterator[sa.Row]:
+    """Rows in insertion order, read in chunks so no read transaction stays open long.
+
+    Keyset pagination on ``_rowid``: writers (apply_model, the App) are never
+    blocked by a slow consumer of this iterator.
+    """
+    selected = [table.c[c] for c in columns] if columns is not None else list(table.columns)
+    if table.c[ROWID] not in selected:
+        selected = [table.c[ROWID], *selected]
+    last = None
+    while True:
+        query = sa.select(*selected).order_by(table.c[ROWID]).limit(chunk_size)
+        if where is not None:
+            query = query.where(where)
+        if last is not None:
+            query = query.where(table.c[ROWID] > last)
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1]._mapping[ROWID]
+        if len(rows) < chunk_size:
+            return

@@ -1,0 +1,80 @@
+"""Shared fixtures: a private bakeoff home per test and small generated images."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+CALTECH101_SUBSET = SHARED_DATA / "caltech101-subset"
+
+
+@pytest.fixture(autouse=True)
+def bakeoff_home(tmp_path, monkeypatch):
+    """Every test gets its own home folder (database, zoo folders) and no network for zoo downloads."""
+    import bakeoff as fo
+
+    home = tmp_path / "bakeoff-home"
+    old = (fo.config.home, fo.config._database_uri, fo.config._dataset_zoo_dir, fo.config._model_zoo_dir)
+    fo.config.home = home
+    fo.config.database_uri = None
+    fo.config.dataset_zoo_dir = None
+    fo.config.model_zoo_dir = None
+    fo.config.show_progress_bars = False
+    monkeypatch.setenv("BAKEOFF_HOME", str(home))
+    monkeypatch.delenv("BAKEOFF_DATABASE_URI", raising=False)
+    yield home
+    fo.config.home, fo.config._database_uri, fo.config._dataset_zoo_dir, fo.config._model_zoo_dir = old
+
+
+def _make_image(path: Path, size=(40, 30), color=(200, 30, 30), mode="RGB", fmt=None) -> Path:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new(mode, size, color if mode == "RGB" else 128)
+    image.save(path, format=fmt)
+    return path
+
+
+@pytest.fixture
+def image_tree(tmp_path) -> Path:
+    """A class-folder tree: 3 classes x 4 JPEGs, plus a text file and a corrupt .jpg."""
+    root = tmp_path / "tree"
+    colors = {"cat": (200, 30, 30), "dog": (30, 200, 30), "horse": (30, 30, 200)}
+    for label, color in colors.items():
+        for i in range(4):
+            _make_image(root / label / f"{i:03d}.jpg", size=(40 + i, 30), color=color)
+    (root / "dog" / "notes.txt").write_text("not an image")
+    (root / "horse" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not a jpeg")
+    return root
+
+
+@pytest.fixture
+def caltech101_subset() -> Path:
+    if not (CALTECH101_SUBSET / "101_ObjectCategories").is_dir():
+        pytest.skip(f"real photos not found at {CALTECH101_SUBSET}")
+    return CALTECH101_SUBSET
+
+
+def _run_python(code: str, env_home: Path, timeout: int = 120):
+    """Run ``code`` in a fresh Python process with the given bakeoff home; returns CompletedProcess."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BAKEOFF_HOME": str(env_home), "BAKEOFF_SHOW_PROGRESS_BARS": "0"}
+    env.pop("BAKEOFF_DATABASE_URI", None)
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def make_image():
+    """``make_image(path, size=(w, h), color=(r, g, b), mode="RGB", fmt=None)`` writes an image file."""
+    return _make_image
+
+
+@pytest.fixture
+def run_python():
+    """``run_python(code, home)`` runs code in a fresh interpreter with that bakeoff home."""
+    return _run_python
