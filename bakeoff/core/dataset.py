@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import threading
 import time
@@ -51,6 +52,8 @@ from bakeoff.storage import samples as store
 from bakeoff.storage.engine import get_engine, read, write
 from bakeoff.storage.identifiers import check_field_name, check_field_path
 
+logger = logging.getLogger(__name__)
+
 #: Rows written per transaction by bulk writes: a crash loses at most this many.
 WRITE_BATCH_SIZE = 10_000
 
@@ -74,7 +77,14 @@ def _register_exit_cleanup(uri: str) -> None:
     if uri in _exit_hooks:
         return
     _exit_hooks.add(uri)
-    atexit.register(lambda: catalog.delete_datasets_owned_by_this_process(get_engine(uri)))
+
+    def cleanup() -> None:
+        try:
+            catalog.delete_datasets_owned_by_this_process(get_engine(uri))
+        except Exception:  # noqa: BLE001 - never fail interpreter exit; the next start cleans up
+            logger.debug("could not delete this process's non-persistent datasets in %s", uri, exc_info=True)
+
+    atexit.register(cleanup)
 
 
 class Dataset(SampleCollection):

@@ -1,0 +1,199 @@
+"""From class names to prompts, and from prompt embeddings to class embeddings.
+
+One :class:`PromptSpec` says how each class becomes text:
+
+- ``text_prompt`` with FiftyOne's meaning: ``"A photo of"`` -> ``"A photo of dog"``
+  (prompt, one space, class name). A ``text_prompt`` containing ``{}`` is a template.
+- ``templates``: a template set name (``"openai_imagenet"``, ``"simple"``) or a
+  list of strings with ``{}``; several templates make an *ensemble*: the class
+  embedding is the mean of the normalized prompt embeddings, renormalized
+  (Radford et al. 2021).
+- ``class_prompts``: ``{class: [prompts]}`` for classes that need their own
+  wording; the other classes use the templates.
+- ``clean_class_names``: ``"tennis-shoes"`` -> ``"tennis shoes"``; off by default
+  so results match FiftyOne's.
+
+Example::
+
+    >>> spec = PromptSpec(text_prompt="A photo of")
+    >>> spec.prompts_for(["dog", "car_side"])
+    [['A photo of dog'], ['A photo of car_side']]
+    >>> PromptSpec(templates=["a {}.", "art of the {}."], clean_class_names=True).prompts_for(["car_side"])
+    [['a car side.', 'art of the car side.']]
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bakeoff.models.templates import as_templates
+
+DEFAULT_TEXT_PROMPT = "A photo of"
+"""FiftyOne's default ``text_prompt`` for its zero-shot models."""
+
+_SEPARATORS = re.compile(r"[_\-\s]+")
+
+
+def clean_class_name(name: str) -> str:
+    """A class name as words: underscores and hyphens become spaces, runs collapse.
+
+    Example::
+
+        >>> clean_class_name("tennis-shoes"), clean_class_name("car_side")
+        ('tennis shoes', 'car side')
+    """
+    return _SEPARATORS.sub(" ", name).strip()
+
+
+@dataclass(frozen=True)
+class PromptSpec:
+    """How class names become prompts; immutable, so it can key caches.
+
+    ``templates`` wins over ``text_prompt`` when both are given. With neither,
+    FiftyOne's default ``"A photo of"`` applies; ``text_prompt=""`` means the
+    bare class name.
+    """
+
+    text_prompt: str | None = None
+    templates: tuple[str, ...] | None = None
+    class_prompts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    clean_class_names: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        text_prompt: str | None = None,
+        templates: str | Sequence[str] | None = None,
+        class_prompts: Mapping[str, str | Sequence[str]] | None = None,
+        clean_class_names: bool = False,
+    ) -> PromptSpec:
+        """Check and normalize user arguments into a spec.
+
+        Example::
+
+            >>> PromptSpec.build(templates="simple").templates[0]
+            'itap of a {}.'
+        """
+        if text_prompt is not None and not isinstance(text_prompt, str):
+            raise TypeError(f"text_prompt must be a string such as 'A photo of', not {text_prompt!r}")
+        checked = as_templates(templates) if templates is not None else None
+        pairs: list[tuple[str, tuple[str, ...]]] = []
+        for name, prompts in (class_prompts or {}).items():
+            prompts = (prompts,) if isinstance(prompts, str) else tuple(prompts)
+            if not prompts or not all(isinstance(p, str) and p for p in prompts):
+                raise ValueError(
+                    f"class_prompts[{name!r}] = {prompts!r}: give one or more non-empty prompt strings"
+                )
+            pairs.append((name, prompts))
+        return cls(text_prompt, checked, tuple(pairs), bool(clean_class_names))
+
+    def _templates(self) -> tuple[str, ...]:
+        if self.templates is not None:
+            return self.templates
+        prompt = DEFAULT_TEXT_PROMPT if self.text_prompt is None else self.text_prompt
+        if "{}" in prompt:
+            return (prompt,)
+        return (f"{prompt} {{}}",) if prompt else ("{}",)
+
+    def prompts_for(self, classes: Iterable[str]) -> list[list[str]]:
+        """The prompts of each class, in order: one list per class.
+
+        Example::
+
+            >>> PromptSpec(text_prompt="").prompts_for(["cat"])
+            [['cat']]
+        """
+        templates = self._templates()
+        overrides = dict(self.class_prompts)
+        result = []
+        for name in classes:
+            if name in overrides:
+                result.append(list(overrides[name]))
+                continue
+            words = clean_class_name(name) if self.clean_class_names else name
+            # replace() rather than format(): class names may contain braces
+            result.append([t.replace("{}", words, 1) for t in templates])
+        return result
+
+
+def ensemble(prompt_embeddings: np.ndarray, groups: Sequence[int]) -> np.ndarray:
+    """Class embeddings from prompt embeddings: per-class mean of normalized rows, renormalized.
+
+    ``groups[i]`` is how many consecutive rows belong to class ``i``.
+
+    Example::
+
+        >>> e = np.array([[1, 0], [0, 1], [1, 0]], dtype=np.float32)
+        >>> ensemble(e, [2, 1]).round(3).tolist()
+        [[0.707, 0.707], [1.0, 0.0]]
+    """
+    emb = np.asarray(prompt_embeddings, dtype=np.float32)
+    if sum(groups) != len(emb):
+        raise ValueError(f"groups sum to {sum(groups)} but there are {len(emb)} prompt embeddings")
+    emb = emb / np.linalg.norm(emb, axis=1, keepdims=True)
+    starts = np.cumsum([0, *groups[:-1]]).astype(np.intp)
+    means = np.add.reduceat(emb, starts, axis=0) / np.asarray(groups, dtype=np.float32)[:, None]
+    return (means / np.linalg.norm(means, axis=1, keepdims=True)).astype(np.float32)
+
+
+@dataclass
+class TextEmbeddingCache:
+    """Normalized prompt embeddings keyed by ``(fingerprint, prompt)``, LRU-bounded, thread-safe.
+
+    One process-wide instance (:data:`TEXT_EMBEDDINGS`) serves every model, so
+    reloading a model or changing classes re-encodes only the new prompts.
+
+    Example::
+
+        >>> cache = TextEmbeddingCache(max_entries=10)
+        >>> cache.put("fp", ["a cat"], np.ones((1, 2), np.float32))
+        >>> sorted(cache.get("fp", ["a cat", "a dog"]))
+        ['a cat']
+    """
+
+    max_entries: int = 200_000
+    _store: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    hits: int = 0
+    misses: int = 0
+
+    def get(self, fingerprint: str, prompts: Iterable[str]) -> dict[str, np.ndarray]:
+        """The cached embeddings among ``prompts`` (missing ones are absent)."""
+        found = {}
+        with self._lock:
+            for prompt in prompts:
+                row = self._store.get((fingerprint, prompt))
+                if row is None:
+                    self.misses += 1
+                else:
+                    self._store.move_to_end((fingerprint, prompt))
+                    found[prompt] = row
+                    self.hits += 1
+        return found
+
+    def put(self, fingerprint: str, prompts: Sequence[str], embeddings: np.ndarray) -> None:
+        """Store one row of ``embeddings`` per prompt."""
+        with self._lock:
+            for prompt, row in zip(prompts, embeddings, strict=True):
+                self._store[(fingerprint, prompt)] = np.array(row, dtype=np.float32)
+            while len(self._store) > self.max_entries:
+                self._store.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget everything (e.g. to measure encoding time)."""
+        with self._lock:
+            self._store.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+TEXT_EMBEDDINGS = TextEmbeddingCache()
+"""The process-wide text-embedding cache that models use unless given another."""
