@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import mimetypes
 import os
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.fields import IntField, StringField

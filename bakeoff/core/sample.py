@@ -174,7 +174,7 @@ class Sample:
         return hash(self.id) if self.id is not None else id(self)
 
     def __repr__(self) -> str:
-        lines = [f"<Sample: {{"]
+        lines = ["<Sample: {"]
         for name, value in self._data.items():
             lines.append(f"    {name!r}: {value!r},")
         lines.append("}>")

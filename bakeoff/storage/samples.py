@@ -120,8 +120,9 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, A
     """Insert rows (dicts of column -> value; missing columns stay NULL)."""
     if not rows:
         return
-    # executemany needs every row to name the same columns
-    names = set().union(*(row.keys() for row in rows))
+    # executemany needs every row to name the same columns; columns that are
+    # None in every row are left out (they default to NULL)
+    names = {n for row in rows for n, v in row.items() if v is not None}
     conn.execute(table.insert(), [{n: row.get(n) for n in names} for row in rows])
 
 

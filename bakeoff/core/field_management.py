@@ -1,0 +1,143 @@
+"""Adding, describing, renaming and deleting a dataset's fields (mixed into :class:`Dataset`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bakeoff.core.fields import EmbeddedDocumentField, Field
+from bakeoff.core.schema import PROTECTED_FIELDS, Schema, catalog_rows, field_columns
+from bakeoff.errors import FieldError, FieldTypeError, UnknownFieldError, suggest
+from bakeoff.storage import catalog
+from bakeoff.storage import samples as store
+from bakeoff.storage.engine import write
+from bakeoff.storage.identifiers import check_field_name, check_field_path
+
+
+class FieldManagement:
+    """Field operations of a dataset; relies on ``_sync()``, ``_engine`` and ``_id``.
+
+    Every schema change is one transaction that alters the samples table and
+    the catalog together, and bumps the dataset's schema version so other
+    processes and objects re-read the schema.
+    """
+
+    def get_field(self, path: str) -> Field:
+        """The field at ``path``, whose ``description`` and ``info`` can be set and saved.
+
+        Example::
+
+            field = dataset.get_field("clip")
+            field.description = "OpenAI CLIP predictions"
+            field.save()
+        """
+        schema, _ = self._sync()
+        template = schema.field(path)
+        field = type(template).__new__(type(template))
+        field.__dict__.update(template.__dict__)
+        field.path = path
+        field._dataset = self
+        field.description, info = schema.info.get(path, (None, None))
+        field.info = dict(info) if info else None
+        return field
+
+    def _save_field_metadata(self, path: str, description: str | None, info: dict | None) -> None:
+        schema, _ = self._sync()
+        schema.field(path)
+        if info is not None and not isinstance(info, dict):
+            raise FieldTypeError(f"field info must be a dict, got {info!r}")
+        with write(self._engine) as conn:
+            catalog.update_field(conn, self._id, path, description=description, info=info)
+            catalog.bump_schema_version(conn, self._id)
+
+    def add_sample_field(self, path: str, ftype: type[Field] | Field, embedded_doc_type=None, subfield=None,
+                         description: str | None = None, info: dict | None = None) -> None:
+        """Add a top-level field, e.g. ``add_sample_field("note", fo.StringField)``."""
+        if isinstance(ftype, Field):
+            field = ftype
+        elif isinstance(ftype, type) and issubclass(ftype, EmbeddedDocumentField):
+            if embedded_doc_type is None:
+                raise FieldError(f"field {path!r}: an EmbeddedDocumentField needs embedded_doc_type=, e.g. fo.Classification")
+            field = ftype(embedded_doc_type)
+        elif isinstance(ftype, type) and issubclass(ftype, Field):
+            field = ftype(field=subfield() if isinstance(subfield, type) else subfield) if subfield else ftype()
+        else:
+            raise FieldError(f"ftype must be a field type such as bakeoff.StringField, got {ftype!r}")
+        field.description, field.info = description, info
+        self._add_fields({path: field})
+
+    def _add_fields(self, fields: Mapping[str, Field]) -> None:
+        schema, table = self._sync()
+        for path, field in fields.items():
+            check_field_name(path)
+            for column in field_columns(path, field):
+                check_field_path(column)
+            if path in schema.fields:
+                if schema.fields[path] == field:
+                    continue
+                raise FieldError(
+                    f"field {path!r} exists already as {schema.fields[path]!r}; "
+                    f"delete or rename it before adding it as {field!r}"
+                )
+        new = {p: f for p, f in fields.items() if p not in schema.fields}
+        if not new:
+            return
+        with write(self._engine) as conn:
+            columns = {}
+            rows = []
+            for path, field in new.items():
+                columns.update(field_columns(path, field))
+                rows += catalog_rows(path, field)
+            store.add_columns(conn, table, columns)
+            catalog.insert_fields(conn, self._id, rows)
+        self._schema = None
+
+    def delete_sample_field(self, field_name: str) -> None:
+        """Delete a field and its values from every sample."""
+        self.delete_sample_fields([field_name])
+
+    def delete_sample_fields(self, field_names: Iterable[str]) -> None:
+        schema, table = self._sync()
+        names = list(field_names)
+        for name in names:
+            self._check_user_field(schema, name, "delete")
+        with write(self._engine) as conn:
+            columns = [c for name in names for c in field_columns(name, schema.fields[name])]
+            store.drop_columns(conn, table, columns)
+            catalog.delete_fields(conn, self._id, columns)
+        self._schema = None
+
+    def rename_sample_field(self, field_name: str, new_field_name: str) -> None:
+        """Rename a field (its values and description move with it)."""
+        schema, table = self._sync()
+        self._check_user_field(schema, field_name, "rename")
+        check_field_name(new_field_name)
+        if new_field_name in schema.fields:
+            raise FieldError(f"cannot rename {field_name!r} to {new_field_name!r}: a field of that name exists")
+        old = field_columns(field_name, schema.fields[field_name])
+        mapping = {c: new_field_name + c[len(field_name):] for c in old}
+        for column in mapping.values():
+            check_field_path(column)
+        with write(self._engine) as conn:
+            store.rename_columns(conn, table, mapping)
+            catalog.rename_fields(conn, self._id, mapping)
+        self._schema = None
+
+    def _check_user_field(self, schema: Schema, name: str, verb: str) -> None:
+        if name in PROTECTED_FIELDS:
+            raise FieldError(f"cannot {verb} the built-in field {name!r}")
+        if name not in schema.fields:
+            raise UnknownFieldError(
+                f"unknown field {name!r}.{suggest(name, schema.fields)} The fields are: {', '.join(schema.fields)}"
+            )
+
+    def _validate_value(self, name: str, value: Any, create: bool = True) -> Any:
+        schema, _ = self._sync()
+        field = schema.fields.get(name)
+        if field is None:
+            if not create:
+                raise UnknownFieldError(f"unknown field {name!r}; pass create=True to add it")
+            return value
+        field.path = name
+        return field.validate(value)
+
