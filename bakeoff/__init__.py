@@ -13,6 +13,19 @@ Importing bakeoff does not import torch, transformers or open_clip.
 
 from bakeoff import types
 from bakeoff._config import Config, config
+from bakeoff.core.aggregations import (
+    Aggregation,
+    Bounds,
+    Count,
+    CountValues,
+    Distinct,
+    HistogramValues,
+    Mean,
+    Quantiles,
+    Std,
+    Sum,
+    Values,
+)
 from bakeoff.core.dataset import (
     Dataset,
     dataset_exists,
@@ -22,6 +35,7 @@ from bakeoff.core.dataset import (
     load_dataset,
 )
 from bakeoff.core.document import EmbeddedDocument
+from bakeoff.core.expressions import ViewExpression, ViewField
 from bakeoff.core.fields import (
     BooleanField,
     DateTimeField,
@@ -38,6 +52,7 @@ from bakeoff.core.fields import (
 from bakeoff.core.labels import Classification, Label
 from bakeoff.core.metadata import ImageMetadata, Metadata
 from bakeoff.core.sample import Sample
+from bakeoff.core.view import DatasetView
 from bakeoff.errors import (
     BakeoffError,
     DatasetExistsError,
@@ -55,6 +70,8 @@ from bakeoff.errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Aggregation", "Bounds", "Count", "CountValues", "DatasetView", "Distinct", "HistogramValues", "Mean",
+    "Quantiles", "Std", "Sum", "Values", "ViewExpression", "ViewField",
     "BakeoffError", "BooleanField", "Classification", "Config", "Dataset", "DatasetExistsError",
     "DatasetImportError", "DatasetNotFoundError", "DateTimeField", "DictField", "EmbeddedDocument",
     "EmbeddedDocumentField", "Field", "FieldError", "FieldTypeError", "FloatField", "ImageMetadata", "IntField",

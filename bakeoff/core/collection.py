@@ -1,39 +1,113 @@
-"""Read operations shared by datasets and (later) views."""
+"""What datasets and views share: stages, iteration, reads and aggregations.
+
+Every read builds one query from the collection's stages
+(:class:`~bakeoff.storage.query.QueryBuilder`) and runs it in the database.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from bakeoff.core import aggregations as aggs
+from bakeoff.core import stages as st
 from bakeoff.core.document import EmbeddedDocument
-from bakeoff.core.fields import EmbeddedDocumentField, Field, ListField
+from bakeoff.core.expressions import ViewExpression, ViewField
+from bakeoff.core.fields import EmbeddedDocumentField, Field
 from bakeoff.core.sample import Sample
-from bakeoff.core.schema import unflatten
+from bakeoff.core.schema import Schema, unflatten
 from bakeoff.errors import SampleNotFoundError
-from bakeoff.storage import samples as store
+from bakeoff.storage import aggregate as store_aggregate
 from bakeoff.storage.engine import read
+from bakeoff.storage.query import QueryBuilder
+from bakeoff.storage.samples import ROWID
 
 if TYPE_CHECKING:
     from bakeoff.core.dataset import Dataset
+    from bakeoff.core.view import DatasetView
 
-
-def _sort_key(value: Any):
-    # FiftyOne sorts distinct values; mixed types sort by type name first
-    return (type(value).__name__, value)
+#: samples fetched per query while iterating
+ITER_CHUNK = 1000
 
 
 class SampleCollection:
-    """Base of :class:`Dataset` (and views): counting, iterating and reading fields."""
+    """Base of :class:`Dataset` and :class:`DatasetView`."""
 
-    # subclasses provide
     def _root(self) -> Dataset:
         raise NotImplementedError
 
-    def _where(self):
-        """A SQL filter on the samples table, or None for all samples."""
-        return None
+    def _stage_list(self) -> list[st.ViewStage]:
+        return []
+
+    def _builder(self) -> tuple[Schema, QueryBuilder]:
+        root = self._root()
+        schema, table = root._sync()
+        builder = QueryBuilder(table, schema.columns(), root._engine.dialect.name)
+        for stage in self._stage_list():
+            stage.apply(builder, schema)
+        return schema, builder
+
+    def _visible_fields(self, schema: Schema) -> list[str]:
+        fields = list(schema.fields)
+        for stage in self._stage_list():
+            fields = stage.visible(fields)
+        return fields
+
+    # -- view stages ----------------------------------------------------------------------
+    def _add_stage(self, stage: st.ViewStage) -> DatasetView:
+        from bakeoff.core.view import DatasetView
+
+        view = DatasetView(self._root(), [*self._stage_list(), stage])
+        view._builder()  # validate now: a bad field fails here, not at first use
+        return view
+
+    def view(self) -> DatasetView:
+        from bakeoff.core.view import DatasetView
+
+        return DatasetView(self._root(), self._stage_list())
+
+    def match(self, filter: ViewExpression) -> DatasetView:  # noqa: A002
+        """Samples for which ``filter`` holds, e.g. ``match((F("a_eval") == True) & (F("b_eval") == False))``."""
+        return self._add_stage(st.Match(filter))
+
+    def match_tags(self, tags: str | Iterable[str], bool: bool = True) -> DatasetView:  # noqa: A002
+        return self._add_stage(st.MatchTags(tags, bool))
+
+    def exists(self, field: str, bool: bool = True) -> DatasetView:  # noqa: A002
+        return self._add_stage(st.Exists(field, bool))
+
+    def sort_by(self, field_or_expr: str | ViewExpression, reverse: bool = False) -> DatasetView:
+        return self._add_stage(st.SortBy(field_or_expr, reverse))
+
+    def limit(self, limit: int) -> DatasetView:
+        return self._add_stage(st.Limit(limit))
+
+    def skip(self, skip: int) -> DatasetView:
+        return self._add_stage(st.Skip(skip))
+
+    def take(self, size: int, seed: int | None = None) -> DatasetView:
+        return self._add_stage(st.Take(size, seed))
+
+    def shuffle(self, seed: int | None = None) -> DatasetView:
+        return self._add_stage(st.Shuffle(seed))
+
+    def select(self, sample_ids: str | Iterable[str]) -> DatasetView:
+        return self._add_stage(st.Select(sample_ids))
+
+    def exclude(self, sample_ids: str | Iterable[str]) -> DatasetView:
+        return self._add_stage(st.Exclude(sample_ids))
+
+    def select_fields(self, field_names: str | Iterable[str] | None = None) -> DatasetView:
+        return self._add_stage(st.SelectFields(field_names))
+
+    def exclude_fields(self, field_names: str | Iterable[str]) -> DatasetView:
+        return self._add_stage(st.ExcludeFields(field_names))
+
+    def set_field(self, field: str, expr: Any) -> DatasetView:
+        """A view in which ``field`` holds ``expr``'s value (the dataset is unchanged)."""
+        return self._add_stage(st.SetField(field, expr))
 
     # -- size and iteration ---------------------------------------------------------------
     def __len__(self) -> int:
@@ -45,101 +119,155 @@ class SampleCollection:
     def __iter__(self) -> Iterator[Sample]:
         return self.iter_samples()
 
+    def _rowids(self) -> list[int]:
+        _, builder = self._builder()
+        with read(self._root()._engine) as conn:
+            return list(conn.execute(builder.select([ROWID])).scalars())
+
     def iter_samples(self) -> Iterator[Sample]:
-        """Samples in insertion order, read in chunks (writers are never blocked)."""
+        """Samples in the collection's order, fetched in chunks (writers are never blocked)."""
+        rowids = self._rowids()
         root = self._root()
-        schema, table = root._sync()
-        for row in store.iter_rows(root._engine, table, where=self._where()):
-            yield root._sample_from_row(schema, row._mapping)
+        for start in range(0, len(rowids), ITER_CHUNK):
+            chunk = rowids[start : start + ITER_CHUNK]
+            schema, builder = self._builder()
+            visible = self._visible_fields(schema)
+            sub = builder.select().subquery()
+            with read(root._engine) as conn:
+                rows = conn.execute(sa.select(sub).where(sub.c[ROWID].in_(chunk))).mappings().all()
+            by_rowid = {row[ROWID]: row for row in rows}
+            for rowid in chunk:
+                row = by_rowid.get(rowid)
+                if row is not None:  # deleted meanwhile
+                    yield root._sample_from_row(schema, row, visible)
 
     def first(self) -> Sample:
         """The first sample; ValueError if the collection is empty."""
-        for sample in self.iter_samples():
+        for sample in self.limit(1).iter_samples():
             return sample
         raise ValueError(f"{self._describe()} is empty")
 
+    def last(self) -> Sample:
+        ids = self.values("id")
+        if not ids:
+            raise ValueError(f"{self._describe()} is empty")
+        return self[ids[-1]]
+
     def head(self, num_samples: int = 3) -> list[Sample]:
-        out = []
-        for sample in self.iter_samples():
-            if len(out) >= num_samples:
-                break
-            out.append(sample)
-        return out
+        return list(self.limit(num_samples))
 
     def __getitem__(self, sample_id: str) -> Sample:
-        root = self._root()
-        schema, table = root._sync()
-        where = table.c.id == sample_id
-        if self._where() is not None:
-            where = where & self._where()
-        with read(root._engine) as conn:
-            row = conn.execute(sa.select(table).where(where)).first()
-        if row is None:
-            raise SampleNotFoundError(f"no sample with id {sample_id!r} in {self._describe()}")
-        return root._sample_from_row(schema, row._mapping)
+        if not isinstance(sample_id, str):
+            raise TypeError(f"index a collection by sample id (a str), got {sample_id!r}; use skip()/limit() for ranges")
+        for sample in self.select(sample_id).iter_samples():
+            return sample
+        raise SampleNotFoundError(f"no sample with id {sample_id!r} in {self._describe()}")
 
-    # -- aggregations (the views issue adds expressions and the rest) ---------------------
-    def count(self, field: str | None = None) -> int:
-        """Number of samples, or of samples whose ``field`` is not None."""
-        root = self._root()
-        schema, table = root._sync()
-        if field is None:
-            query = sa.select(sa.func.count()).select_from(table)
-        else:
-            schema.field(field)
-            query = sa.select(sa.func.count(table.c[field]))
-        if self._where() is not None:
-            query = query.where(self._where())
-        with read(root._engine) as conn:
-            return int(conn.execute(query).scalar() or 0)
-
-    def values(self, field: str) -> list[Any]:
-        """The values of ``field`` (a path such as ``"clip.confidence"``) in collection order.
+    # -- reads ----------------------------------------------------------------------------
+    def values(self, field_or_expr: str | ViewExpression) -> list[Any]:
+        """Values of a field path or expression in collection order (documents for label fields).
 
         Example::
 
             dataset.values("ground_truth.label")[:3]   # ['horse', 'ak47', 'horse']
+            dataset.values(F("clip.confidence") * 100)
         """
-        root = self._root()
-        schema, table = root._sync()
-        target = schema.field(field)
-        columns = _columns_of(field, target)
-        query = sa.select(*[table.c[c] for c in columns]).order_by(table.c[store.ROWID])
-        if self._where() is not None:
-            query = query.where(self._where())
-        with read(root._engine) as conn:
-            result = conn.execute(query)
+        if not isinstance(field_or_expr, str):
+            return self.aggregate(aggs.Values(field_or_expr))
+        schema, builder = self._builder()
+        target = schema.field(field_or_expr)
+        columns = _columns_of(field_or_expr, target)
+        with read(self._root()._engine) as conn:
+            result = conn.execute(builder.select(columns))
             if len(columns) == 1:
                 return list(result.scalars())
             rows = result.mappings().all()
-        return [unflatten(field, target, row) for row in rows]
+        return [unflatten(field_or_expr, target, row) for row in rows]
 
-    def distinct(self, field: str) -> list[Any]:
-        """Sorted distinct non-None values of ``field``; list fields contribute their elements.
+    def aggregate(self, aggregations: aggs.Aggregation | Sequence[aggs.Aggregation]) -> Any:
+        """Run one aggregation, or several in one snapshot (returns a list)."""
+        single = isinstance(aggregations, aggs.Aggregation)
+        items = [aggregations] if single else list(aggregations)
+        schema, builder = self._builder()
+        for item in items:
+            if item.expr is not None and item.expr.op == "field" and item.expr.args[0]:
+                schema.field(item.expr.args[0])  # unknown paths: the error lists the fields
+        specs = [item.spec(self) for item in items]
+        raw = store_aggregate.run(self._root()._engine, builder, specs)
+        kinds = [builder.compiler.kind(item.expr) if item.expr is not None else None for item in items]
+        out = [item.parse(r, k) for item, r, k in zip(items, raw, kinds, strict=True)]
+        return out[0] if single else out
+
+    def count(self, field_or_expr: str | ViewExpression | None = None) -> int:
+        """Number of samples, or of non-missing values of a field or expression."""
+        if field_or_expr is None:
+            _, builder = self._builder()
+            with read(self._root()._engine) as conn:
+                return int(conn.execute(builder.count()).scalar() or 0)
+        return self.aggregate(aggs.Count(field_or_expr))
+
+    def count_values(self, field_or_expr: str | ViewExpression) -> dict[Any, int]:
+        """``{value: count}``, e.g. ``dataset.count_values("clip_eval")`` -> ``{False: 197, True: 803}``."""
+        return self.aggregate(aggs.CountValues(field_or_expr))
+
+    def distinct(self, field_or_expr: str | ViewExpression) -> list[Any]:
+        """Sorted distinct values, e.g. ``classes = dataset.distinct("ground_truth.label")``."""
+        self._check_scalar(field_or_expr, "distinct")
+        return self.aggregate(aggs.Distinct(field_or_expr))
+
+    def mean(self, field_or_expr: str | ViewExpression) -> float:
+        """Mean of the non-missing values (0 if none), e.g. ``dataset.mean(F("clip.confidence"))``."""
+        return self.aggregate(aggs.Mean(field_or_expr))
+
+    def std(self, field_or_expr: str | ViewExpression, sample: bool = False) -> float:
+        return self.aggregate(aggs.Std(field_or_expr, sample=sample))
+
+    def sum(self, field_or_expr: str | ViewExpression) -> float:
+        return self.aggregate(aggs.Sum(field_or_expr))
+
+    def bounds(self, field_or_expr: str | ViewExpression) -> tuple[Any, Any]:
+        return self.aggregate(aggs.Bounds(field_or_expr))
+
+    def histogram_values(self, field_or_expr: str | ViewExpression, bins: int = 10,
+                         range: tuple[float, float] | None = None) -> tuple[list[int], list[float], int]:  # noqa: A002
+        return self.aggregate(aggs.HistogramValues(field_or_expr, bins=bins, range=range))
+
+    def quantiles(self, field_or_expr: str | ViewExpression, quantiles: float | list[float]) -> Any:
+        return self.aggregate(aggs.Quantiles(field_or_expr, quantiles))
+
+    def _check_scalar(self, field_or_expr, verb: str) -> None:
+        if isinstance(field_or_expr, str):
+            schema, _ = self._root()._sync()
+            if isinstance(schema.field(field_or_expr), EmbeddedDocumentField):
+                raise TypeError(f"{verb}() needs a scalar path such as '{field_or_expr}.label', "
+                                f"not the document {field_or_expr!r}")
+
+    # -- writes through a collection ------------------------------------------------------
+    def set_values(self, field: str, values: Any, expand_schema: bool = True) -> None:
+        """Set ``field`` on each sample: a list in this collection's order, or ``{sample_id: value}``.
 
         Example::
 
-            classes = dataset.distinct("ground_truth.label")
+            dataset.set_values("clip", [fo.Classification(label=l) for l in labels])
+            view.set_values("reviewed", [True] * len(view))
         """
-        root = self._root()
-        schema, table = root._sync()
-        target = schema.field(field)
-        if isinstance(target, EmbeddedDocumentField):
-            raise TypeError(f"distinct() needs a scalar path such as '{field}.label', not the document {field!r}")
-        if isinstance(target, ListField):
-            values = {v for lst in self.values(field) if lst for v in lst if v is not None}
-        else:
-            query = sa.select(table.c[field]).distinct().where(table.c[field].is_not(None))
-            if self._where() is not None:
-                query = query.where(self._where())
-            with read(root._engine) as conn:
-                values = set(conn.execute(query).scalars())
-        return sorted(values, key=_sort_key)
+        self._root()._set_values(field, values, expand_schema, self._rowids)
+
+    def compute_metadata(self, overwrite: bool = False, num_workers: int | None = None,
+                         skip_failures: bool = True, progress: bool | None = None) -> int:
+        """Fill ``metadata`` (size, mime type, width, height, channels) from file headers.
+
+        Unreadable files get ``metadata=None`` and a ``media_error`` string field
+        saying why (or raise, with ``skip_failures=False``). Returns the number of failures.
+        """
+        from bakeoff.core.importing import fill_metadata
+
+        return fill_metadata(self, overwrite, num_workers, skip_failures, progress)
 
     # -- schema ---------------------------------------------------------------------------
     def get_field_schema(self, ftype: type[Field] | None = None, embedded_doc_type: type[EmbeddedDocument] | None = None,
                          flat: bool = False) -> dict[str, Field]:
-        """``{name: field}`` of top-level fields (with ``flat=True`` also ``doc.attr`` paths), optionally filtered.
+        """``{name: field}`` of top-level fields (``flat=True`` adds ``doc.attr`` paths), optionally filtered.
 
         Example::
 
@@ -147,9 +275,12 @@ class SampleCollection:
         """
         root = self._root()
         schema, _ = root._sync()
+        visible = set(self._visible_fields(schema))
         out = {}
         paths = schema.paths() if flat else list(schema.fields)
         for path in paths:
+            if path.split(".")[0] not in visible:
+                continue
             field = root.get_field(path)
             if ftype is not None and not isinstance(field, ftype):
                 continue
@@ -160,7 +291,7 @@ class SampleCollection:
 
     def has_field(self, path: str) -> bool:
         schema, _ = self._root()._sync()
-        return path in schema
+        return path in schema and path.split(".")[0] in self._visible_fields(schema)
 
     def _describe(self) -> str:
         return f"dataset {self._root().name!r}"
@@ -170,3 +301,6 @@ def _columns_of(path: str, field: Field) -> list[str]:
     if isinstance(field, EmbeddedDocumentField):
         return [path, *(f"{path}.{sub}" for sub in field.fields)]
     return [path]
+
+
+__all__ = ["SampleCollection", "ViewField"]

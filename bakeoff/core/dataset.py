@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from bakeoff._config import config
 from bakeoff.core.collection import SampleCollection
+from bakeoff.core.dataset_extras import SavedViewsAndIndexes
 from bakeoff.core.field_management import FieldManagement
 from bakeoff.core.fields import Field, infer_field
 from bakeoff.core.sample import Sample
@@ -85,7 +86,7 @@ def _register_exit_cleanup(uri: str) -> None:
     atexit.register(cleanup)
 
 
-class Dataset(FieldManagement, SampleCollection):
+class Dataset(FieldManagement, SavedViewsAndIndexes, SampleCollection):
     """A named collection of samples stored in bakeoff's database.
 
     Non-persistent datasets (the default) are deleted when the process that
@@ -312,14 +313,9 @@ class Dataset(FieldManagement, SampleCollection):
             )
         self._add_fields(new)  # type: ignore[arg-type]
 
-    def set_values(self, field: str, values: Sequence[Any] | Mapping[str, Any], expand_schema: bool = True) -> None:
-        """Set ``field`` on every sample: a list in collection order, or a dict ``{sample_id: value}``.
-
-        Example::
-
-            dataset.set_values("clip", [fo.Classification(label=l) for l in labels])
-            dataset.set_values("clip.confidence", {sample_id: 0.9})
-        """
+    def _set_values(self, field: str, values: Sequence[Any] | Mapping[str, Any], expand_schema: bool,
+                    rowids: Callable[[], list[int]]) -> None:
+        """Implements ``collection.set_values``; ``rowids()`` gives the collection's rows in order."""
         check_field_path(field)
         schema, table = self._sync()
         head, _, sub = field.partition(".")
@@ -329,7 +325,7 @@ class Dataset(FieldManagement, SampleCollection):
             keys, vals, key = list(values.keys()), list(values.values()), "id"
         else:
             vals = list(values)
-            keys = self._rowids()
+            keys = rowids()
             key = store.ROWID
             if len(keys) != len(vals):
                 raise ValueError(
@@ -371,14 +367,6 @@ class Dataset(FieldManagement, SampleCollection):
         if key == "id" and matched < len(rows):
             raise BakeoffError(f"{len(rows) - matched} of the given sample ids are not in dataset {self.name!r}")
 
-    def _rowids(self) -> list[int]:
-        _, table = self._sync()
-        query = sa.select(table.c[store.ROWID]).order_by(table.c[store.ROWID])
-        if self._where() is not None:
-            query = query.where(self._where())
-        with read(self._engine) as conn:
-            return list(conn.execute(query).scalars())
-
     def _save_sample(self, sample: Sample) -> None:
         names = [n for n in sample._dirty if n not in READONLY_FIELDS]
         new = [n for n in names if n not in self._sync()[0].fields]
@@ -395,8 +383,9 @@ class Dataset(FieldManagement, SampleCollection):
             store.update_rows(conn, table, "id", [row])
         sample._data["last_modified_at"] = now
 
-    def _sample_from_row(self, schema: Schema, row: Mapping[str, Any]) -> Sample:
-        values = {name: unflatten(name, field, row) for name, field in schema.fields.items()}
+    def _sample_from_row(self, schema: Schema, row: Mapping[str, Any], visible: list[str] | None = None) -> Sample:
+        fields = schema.fields if visible is None else {n: schema.fields[n] for n in visible}
+        values = {name: unflatten(name, field, row) for name, field in fields.items()}
         if values.get("tags") is None:
             values["tags"] = []
         return Sample._from_db(self, values)
@@ -430,17 +419,6 @@ class Dataset(FieldManagement, SampleCollection):
             catalog.bump_schema_version(conn, copy._id)
         copy._schema = None
         return copy
-
-    def compute_metadata(self, overwrite: bool = False, num_workers: int | None = None,
-                         skip_failures: bool = True, progress: bool | None = None) -> int:
-        """Fill ``metadata`` (size, mime type, width, height, channels) from file headers.
-
-        Unreadable files get ``metadata=None`` and a ``media_error`` string field
-        saying why (or raise, with ``skip_failures=False``). Returns the number of failures.
-        """
-        from bakeoff.core.importing import fill_metadata
-
-        return fill_metadata(self, overwrite, num_workers, skip_failures, progress)
 
     def summary(self) -> str:
         schema, _ = self._sync()

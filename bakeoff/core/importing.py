@@ -9,8 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
 from bakeoff._config import config
 from bakeoff.core.fields import StringField
 from bakeoff.core.labels import Classification
@@ -106,21 +104,20 @@ def import_directory_tree(cls, dataset_dir, dataset_type, label_field, name, max
     return dataset
 
 
-def fill_metadata(dataset: Dataset, overwrite: bool, num_workers: int | None, skip_failures: bool,
+def fill_metadata(collection, overwrite: bool, num_workers: int | None, skip_failures: bool,
                   progress: bool | None) -> int:
     """Read image headers in threads and write ``metadata`` in batches; returns the failure count."""
     from tqdm.auto import tqdm
 
     from bakeoff.core.dataset import WRITE_BATCH_SIZE
 
-    schema, table = dataset._sync()
-    query = sa.select(table.c[store.ROWID], table.c.filepath).order_by(table.c[store.ROWID])
+    dataset = collection._root()
     if not overwrite:
-        query = query.where(table.c.metadata.is_(None))
-    if dataset._where() is not None:
-        query = query.where(dataset._where())
+        collection = collection.exists("metadata", False)
+    schema, builder = collection._builder()
+    table = dataset._sync()[1]
     with read(dataset._engine) as conn:
-        todo = conn.execute(query).all()
+        todo = conn.execute(builder.select([store.ROWID, "filepath"])).all()
     if not todo:
         return 0
     meta_field = schema.fields["metadata"]

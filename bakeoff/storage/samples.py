@@ -175,3 +175,27 @@ def iter_rows(
         last = rows[-1]._mapping[ROWID]
         if len(rows) < chunk_size:
             return
+
+
+def index_name(table: sa.Table, column: str) -> str:
+    """A stable, valid index name for a column (dots become double underscores)."""
+    return f"ix_{table.name}_{column.replace('.', '__')}"
+
+
+def create_index(conn: Connection, table: sa.Table, column: str, unique: bool = False) -> str:
+    name = index_name(table, column)
+    sa.Index(name, table.c[column], unique=unique).create(conn, checkfirst=True)
+    return name
+
+
+def list_indexes(conn: Connection, table: sa.Table) -> dict[str, list[str]]:
+    """``{index name: [columns]}`` of a samples table (the id uniqueness index included)."""
+    return {ix["name"]: ix["column_names"] for ix in sa.inspect(conn).get_indexes(table.name)}
+
+
+def drop_index(conn: Connection, table: sa.Table, column: str) -> bool:
+    """Drop the single-column index on ``column`` (found by column: renames keep old index names)."""
+    names = [name for name, cols in list_indexes(conn, table).items() if cols == [column]]
+    for name in names:
+        conn.exec_driver_sql(f"DROP INDEX {_quote(conn, name)}")
+    return bool(names)

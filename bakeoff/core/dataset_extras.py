@@ -1,0 +1,89 @@
+"""Saved views and indexes (mixed into :class:`~bakeoff.core.dataset.Dataset`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bakeoff.core.schema import DEFAULT_FIELDS
+from bakeoff.errors import BakeoffError, FieldError, suggest
+from bakeoff.storage import catalog
+from bakeoff.storage import samples as store
+from bakeoff.storage.engine import read, write
+
+if TYPE_CHECKING:
+    from bakeoff.core.view import DatasetView
+
+SAVED_VIEW = "saved_view"
+
+
+class SavedViewsAndIndexes:
+    """``save_view``/``load_saved_view``/... and ``create_index``/``list_indexes``/``drop_index``."""
+
+    # -- saved views ----------------------------------------------------------------------
+    def save_view(self, name: str, view: DatasetView, description: str | None = None, overwrite: bool = False) -> None:
+        """Store ``view``'s stages under ``name`` (shared with other processes and the App)."""
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"invalid saved view name {name!r}: use a non-empty string")
+        if view._root() != self:
+            raise BakeoffError(f"this view belongs to dataset {view._root().name!r}, not {self.name!r}")
+        with write(self._engine) as conn:
+            if catalog.get_run(conn, self._id, SAVED_VIEW, name) is not None and not overwrite:
+                raise BakeoffError(f"a saved view named {name!r} exists; pass overwrite=True to replace it")
+            config = {"stages": [s.to_dict() for s in view._stage_list()], "description": description}
+            catalog.put_run(conn, self._id, SAVED_VIEW, name, config)
+
+    def load_saved_view(self, name: str) -> DatasetView:
+        from bakeoff.core.stages import ViewStage
+        from bakeoff.core.view import DatasetView
+
+        with read(self._engine) as conn:
+            row = catalog.get_run(conn, self._id, SAVED_VIEW, name)
+        if row is None:
+            names = self.list_saved_views()
+            raise KeyError(f"no saved view {name!r} on dataset {self.name!r}.{suggest(name, names)} Saved views: {names}")
+        view = DatasetView(self, [ViewStage.from_dict(s) for s in row.config["stages"]])
+        view._builder()
+        return view
+
+    def list_saved_views(self, info: bool = False) -> list[Any]:
+        with read(self._engine) as conn:
+            rows = catalog.list_runs(conn, self._id, SAVED_VIEW)
+        if info:
+            return [{"name": r.key, "description": r.config.get("description"), "created_at": r.created_at,
+                     "updated_at": r.updated_at} for r in rows]
+        return [r.key for r in rows]
+
+    def has_saved_view(self, name: str) -> bool:
+        return name in self.list_saved_views()
+
+    def delete_saved_view(self, name: str) -> None:
+        if not self.has_saved_view(name):
+            raise KeyError(f"no saved view {name!r} on dataset {self.name!r}")
+        with write(self._engine) as conn:
+            catalog.delete_run(conn, self._id, SAVED_VIEW, name)
+
+    # -- indexes --------------------------------------------------------------------------
+    def create_index(self, field_path: str, unique: bool = False) -> str:
+        """Index a stored path (``"clip.label"``, ``"clip_eval"``) to speed filters and sorts on it."""
+        schema, table = self._sync()
+        field = schema.field(field_path)
+        if field.kind in (None, "json", "f32array"):
+            raise FieldError(f"cannot index {field_path!r} ({type(field).__name__}); index a scalar path such as "
+                             f"'{field_path}.label'")
+        with write(self._engine) as conn:
+            return store.create_index(conn, table, field_path, unique)
+
+    def list_indexes(self) -> list[str]:
+        """Indexed field paths (``id`` and ``filepath`` are always indexed)."""
+        _, table = self._sync()
+        with read(self._engine) as conn:
+            indexes = store.list_indexes(conn, table)
+        return sorted({columns[0] for columns in indexes.values() if len(columns) == 1} | {"id"})
+
+    def drop_index(self, field_path: str) -> None:
+        if field_path in DEFAULT_FIELDS and field_path in ("id", "filepath"):
+            raise FieldError(f"the index on {field_path!r} is built in and cannot be dropped")
+        _, table = self._sync()
+        with write(self._engine) as conn:
+            if not store.drop_index(conn, table, field_path):
+                raise KeyError(f"no index on {field_path!r}; indexed: {self.list_indexes()}")

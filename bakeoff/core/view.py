@@ -1,0 +1,90 @@
+"""Views: a dataset seen through a chain of stages, evaluated lazily in the database.
+
+Example::
+
+    from bakeoff import ViewField as F
+    view = dataset.match((F("siglip_eval") == True) & (F("clip_eval") == False))
+    len(view); view.first(); view.values("filepath")
+    dataset.save_view("siglip-only", view)
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from bakeoff.core.collection import SampleCollection
+from bakeoff.core.stages import ViewStage
+
+if TYPE_CHECKING:
+    from bakeoff.core.dataset import Dataset
+
+
+class DatasetView(SampleCollection):
+    """A read-mostly window on a dataset; chain more stages to narrow it further."""
+
+    def __init__(self, dataset: Dataset, stages: list[ViewStage] | None = None) -> None:
+        self._dataset = dataset
+        self._stages = list(stages or [])
+
+    def _root(self) -> Dataset:
+        return self._dataset
+
+    def _stage_list(self) -> list[ViewStage]:
+        return self._stages
+
+    @property
+    def dataset(self) -> Dataset:
+        return self._dataset
+
+    @property
+    def dataset_name(self) -> str:
+        return self._dataset.name
+
+    @property
+    def stages(self) -> list[ViewStage]:
+        return list(self._stages)
+
+    # -- serialization --------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {"dataset": self._dataset.name, "stages": [s.to_dict() for s in self._stages]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], dataset: Dataset | None = None) -> DatasetView:
+        """Rebuild a view from :meth:`to_dict` output (on ``dataset``, or the named one)."""
+        if dataset is None:
+            from bakeoff.core.dataset import load_dataset
+
+            dataset = load_dataset(data["dataset"])
+        view = cls(dataset, [ViewStage.from_dict(s) for s in data.get("stages", [])])
+        view._builder()  # fail now on stages that no longer fit the dataset
+        return view
+
+    @classmethod
+    def from_json(cls, text: str, dataset: Dataset | None = None) -> DatasetView:
+        return cls.from_dict(json.loads(text), dataset)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DatasetView) and other._dataset == self._dataset and other._stages == self._stages
+
+    __hash__ = None
+
+    def _describe(self) -> str:
+        return f"this view of dataset {self._dataset.name!r}"
+
+    def __repr__(self) -> str:
+        schema, _ = self._dataset._sync()
+        fields = self._visible_fields(schema)
+        lines = [
+            f"Dataset:     {self._dataset.name}",
+            "Media type:  image",
+            f"Num samples: {len(self)}",
+            "Sample fields:",
+            *[f"    {name}: {schema.fields[name]!r}" for name in fields],
+            "View stages:",
+            *[f"    {i}. {stage!r}" for i, stage in enumerate(self._stages, 1)],
+        ]
+        return "\n".join(lines)

@@ -1,0 +1,242 @@
+"""Compiles view expressions (``bakeoff.core.expressions``) to SQLAlchemy Core.
+
+One ``visit_<op>`` per expression op; an op a backend cannot run raises
+:class:`UnsupportedExpressionError` naming the op and the backend. Expressions
+are read by duck typing (``node.op``, ``node.args``) so storage stays below core.
+
+Predicates (what ``match`` filters on) are compiled to never-NULL booleans so
+that SQL's three-valued logic cannot leak: ``~(F("x") == True)`` includes
+samples where ``x`` is missing, as in FiftyOne.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from bakeoff.errors import BakeoffError
+
+#: ops whose result is already a never-NULL boolean
+PREDICATE_OPS = frozenset({
+    "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "not", "is_in", "exists", "is_null",
+    "starts_with", "ends_with", "contains_str", "re_match", "contains",
+})
+#: is_in() lists longer than this are passed as one JSON array on SQLite
+LONG_LIST = 500
+NUMERIC_KINDS = frozenset({"int", "float"})
+BOOLEAN_KINDS = frozenset({"bool", "marker"})
+
+
+class UnsupportedExpressionError(BakeoffError, NotImplementedError):
+    """An expression op the database backend cannot run."""
+
+
+class ExpressionCompiler:
+    """Compile expressions against columns given by ``resolve(path) -> (column, kind)``."""
+
+    def __init__(self, resolve: Callable[[str], tuple[ColumnElement, str]], dialect: str = "sqlite") -> None:
+        self.resolve = resolve
+        self.dialect = dialect
+
+    # -- entry points ---------------------------------------------------------------------
+    def value(self, node) -> ColumnElement:
+        """The SQL value of an expression (NULL where a field is missing)."""
+        visit = getattr(self, f"visit_{node.op}", None)
+        if visit is None:
+            raise UnsupportedExpressionError(f"expression op {node.op!r} is not supported by the {self.dialect} backend")
+        return visit(*node.args)
+
+    def predicate(self, node) -> ColumnElement:
+        """A never-NULL boolean: what a sample must satisfy to match ``node``."""
+        if node.op in PREDICATE_OPS:
+            return self.value(node)
+        if node.op == "literal":
+            return sa.true() if node.args[0] else sa.false()
+        value = self.value(node)
+        kind = self.kind(node)
+        if kind in BOOLEAN_KINDS:
+            return sa.func.coalesce(value, sa.false()) == sa.true()
+        if kind in NUMERIC_KINDS:
+            return sa.func.coalesce(value != 0, sa.false())
+        return value.is_not(None)
+
+    def kind(self, node) -> str | None:
+        """The storage kind of an expression's result, where it is known."""
+        if node.op == "field":
+            return self.resolve(node.args[0])[1]
+        if node.op == "literal":
+            v = node.args[0]
+            return {bool: "bool", int: "int", float: "float", str: "string"}.get(type(v))
+        if node.op in PREDICATE_OPS:
+            return "bool"
+        if node.op in ("add", "sub", "mul", "mod", "neg", "abs", "round"):
+            kinds = {self.kind(a) for a in node.args[:2] if a.op != "literal" or a.args[0] is not None}
+            return "float" if "float" in kinds else "int"
+        if node.op in ("div",):
+            return "float"
+        if node.op in ("strlen", "length"):
+            return "int"
+        if node.op in ("lower", "upper"):
+            return "string"
+        if node.op == "if_else":
+            return self.kind(node.args[1])
+        return None
+
+    # -- leaves ---------------------------------------------------------------------------
+    def visit_field(self, path: str):
+        if not path:
+            raise UnsupportedExpressionError("F() alone names the whole sample; use F().any([...]) or F().all([...])")
+        return self.resolve(path)[0]
+
+    def visit_literal(self, value: Any):
+        if value is None:
+            return sa.null()
+        if isinstance(value, bool):
+            return sa.literal(value, sa.Boolean())
+        if isinstance(value, list):
+            raise UnsupportedExpressionError(f"a list {value!r} can only be used with is_in() or contains()")
+        return sa.literal(value)
+
+    # -- comparisons: NULL-safe, never NULL -----------------------------------------------
+    def visit_eq(self, a, b):
+        if _is_none(a) or _is_none(b):
+            return self.value(b if _is_none(a) else a).is_(None)
+        return self.value(a).is_not_distinct_from(self.value(b))
+
+    def visit_ne(self, a, b):
+        if _is_none(a) or _is_none(b):
+            return self.value(b if _is_none(a) else a).is_not(None)
+        return self.value(a).is_distinct_from(self.value(b))
+
+    def _ordered(self, a, b, compare):
+        return sa.func.coalesce(compare(self.value(a), self.value(b)), sa.false())
+
+    def visit_lt(self, a, b):
+        return self._ordered(a, b, lambda x, y: x < y)
+
+    def visit_le(self, a, b):
+        return self._ordered(a, b, lambda x, y: x <= y)
+
+    def visit_gt(self, a, b):
+        return self._ordered(a, b, lambda x, y: x > y)
+
+    def visit_ge(self, a, b):
+        return self._ordered(a, b, lambda x, y: x >= y)
+
+    # -- logic ----------------------------------------------------------------------------
+    def visit_and(self, *args):
+        return sa.and_(*[self.predicate(a) for a in args])
+
+    def visit_or(self, *args):
+        return sa.or_(*[self.predicate(a) for a in args])
+
+    def visit_not(self, a):
+        return sa.not_(self.predicate(a))
+
+    # -- arithmetic (NULL in, NULL out) ---------------------------------------------------
+    def visit_add(self, a, b):
+        return self.value(a) + self.value(b)
+
+    def visit_sub(self, a, b):
+        return self.value(a) - self.value(b)
+
+    def visit_mul(self, a, b):
+        return self.value(a) * self.value(b)
+
+    def visit_div(self, a, b):
+        # true division even for integers; division by zero gives NULL
+        return sa.cast(self.value(a), sa.Float()) / sa.func.nullif(self.value(b), 0)
+
+    def visit_mod(self, a, b):
+        return self.value(a) % sa.func.nullif(self.value(b), 0)
+
+    def visit_neg(self, a):
+        return -self.value(a)
+
+    def visit_abs(self, a):
+        return sa.func.abs(self.value(a))
+
+    def visit_round(self, a, places):
+        return sa.func.round(self.value(a), places.args[0])
+
+    # -- membership and presence ----------------------------------------------------------
+    def visit_is_in(self, a, values):
+        values = [v for v in values.args[0] if v is not None]
+        if not values:
+            return sa.false()
+        if len(values) > LONG_LIST and self.dialect == "sqlite":
+            # one bound JSON array instead of thousands of bound parameters
+            each = sa.func.json_each(sa.literal(json.dumps(values))).table_valued("value")
+            return sa.func.coalesce(self.value(a).in_(sa.select(each.c.value)), sa.false())
+        return sa.func.coalesce(self.value(a).in_(values), sa.false())
+
+    def visit_exists(self, a, flag):
+        value = self.value(a)
+        return value.is_not(None) if flag.args[0] else value.is_(None)
+
+    def visit_is_null(self, a):
+        return self.value(a).is_(None)
+
+    def visit_length(self, a):
+        return sa.func.coalesce(sa.func.json_array_length(self.value(a)), 0)
+
+    def visit_contains(self, a, values, match_all):
+        column = self.value(a)
+        values = values.args[0]
+        if not values:
+            return sa.true() if match_all.args[0] else sa.false()
+        if self.dialect == "sqlite":
+            each = sa.func.json_each(column).table_valued("value")
+            tests = [sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value == v)) for v in values]
+        elif self.dialect == "postgresql":
+            as_jsonb = sa.cast(column, sa.dialects.postgresql.JSONB)
+            tests = [as_jsonb.contains(sa.func.jsonb_build_array(v)) for v in values]
+        else:
+            raise UnsupportedExpressionError(f"contains() on list fields is not supported by the {self.dialect} backend")
+        combined = sa.and_(*tests) if match_all.args[0] else sa.or_(*tests)
+        return sa.func.coalesce(combined, sa.false())
+
+    # -- strings --------------------------------------------------------------------------
+    def _string_test(self, a, strs, case_sensitive, test):
+        value = self.value(a)
+        sensitive = case_sensitive.args[0]
+        if not sensitive:
+            value = sa.func.lower(value)
+        tests = [test(value, s if sensitive else s.lower()) for s in strs.args[0]]
+        return sa.func.coalesce(sa.or_(*tests), sa.false())
+
+    def visit_starts_with(self, a, strs, case_sensitive):
+        return self._string_test(a, strs, case_sensitive, lambda v, s: sa.func.substr(v, 1, len(s)) == s)
+
+    def visit_ends_with(self, a, strs, case_sensitive):
+        return self._string_test(
+            a, strs, case_sensitive, lambda v, s: sa.func.substr(v, sa.func.length(v) - len(s) + 1) == s
+        )
+
+    def visit_contains_str(self, a, strs, case_sensitive):
+        position = sa.func.instr if self.dialect == "sqlite" else sa.func.strpos
+        return self._string_test(a, strs, case_sensitive, lambda v, s: position(v, s) > 0)
+
+    def visit_lower(self, a):
+        return sa.func.lower(self.value(a))
+
+    def visit_upper(self, a):
+        return sa.func.upper(self.value(a))
+
+    def visit_strlen(self, a):
+        return sa.func.length(self.value(a))
+
+    def visit_re_match(self, a, regex, options):
+        flags = options.args[0] or None
+        return sa.func.coalesce(self.value(a).regexp_match(regex.args[0], flags=flags), sa.false())
+
+    def visit_if_else(self, condition, if_true, if_false):
+        return sa.case((self.predicate(condition), self.value(if_true)), else_=self.value(if_false))
+
+
+def _is_none(node) -> bool:
+    return node.op == "literal" and node.args[0] is None

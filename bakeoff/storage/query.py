@@ -1,0 +1,145 @@
+"""Turns a view's stages into one SQL query over a samples table.
+
+Core's stages call a :class:`QueryBuilder` (``filter``, ``sort``, ``slice``,
+``shuffle``, ``set_field``); the builder keeps the query flat where SQL allows
+and wraps it in a subquery only where it must (a filter after a limit). The
+current order is carried through subqueries as explicit columns so results
+always come out in the view's order.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from bakeoff.errors import UnknownFieldError, suggest
+from bakeoff.storage.compiler import ExpressionCompiler
+from bakeoff.storage.samples import ROWID
+
+# Two rounds of multiply-and-reduce by different primes: a deterministic,
+# seedable pseudo-random order that SQLite and PostgreSQL compute alike.
+_P1, _P2 = 4_294_967_291, 2_147_483_647
+
+
+def shuffle_key(rowid: ColumnElement, seed: int) -> ColumnElement:
+    first = ((rowid + (seed % _P2) * 7919 + 1) * 2_654_435_761) % _P1
+    return ((first * 40_503) + seed % 65_521) % _P2
+
+
+class QueryBuilder:
+    """The rows of a view: a source (table or subquery), filters, an order and a slice."""
+
+    def __init__(self, table: sa.Table, kinds: Mapping[str, str], dialect: str) -> None:
+        self.table = table
+        self.kinds = dict(kinds)
+        self.dialect = dialect
+        self.source: sa.FromClause = table
+        self.columns: dict[str, ColumnElement] = {name: table.c[name] for name in kinds}
+        self.columns[ROWID] = table.c[ROWID]
+        self.where: list[ColumnElement] = []
+        self.order: list[tuple[ColumnElement, bool]] = []  # (expression, descending)
+        self.limit: int | None = None
+        self.offset: int | None = None
+        self.compiler = ExpressionCompiler(self._resolve, dialect)
+
+    def _resolve(self, path: str) -> tuple[ColumnElement, str]:
+        try:
+            return self.columns[path], self.kinds.get(path, "")
+        except KeyError:
+            known = [p for p in self.kinds if p != ROWID]
+            raise UnknownFieldError(
+                f"unknown field {path!r} in expression.{suggest(path, known)} The fields are: {', '.join(known)}"
+            ) from None
+
+    # -- stages ---------------------------------------------------------------------------
+    def filter(self, expr) -> None:
+        if self.limit is not None or self.offset is not None:
+            self._wrap()
+        self.where.append(self.compiler.predicate(expr))
+
+    def sort(self, keys: Sequence[tuple[Any, bool]]) -> None:
+        """Order by expressions (missing values first ascending, last descending); stable."""
+        if self.limit is not None or self.offset is not None:
+            self._wrap()
+        self.order = [(self.compiler.value(expr), bool(desc)) for expr, desc in keys]
+
+    def shuffle(self, seed: int | None) -> int:
+        if self.limit is not None or self.offset is not None:
+            self._wrap()
+        seed = random.randrange(1 << 30) if seed is None else int(seed)
+        self.order = [(shuffle_key(self.columns[ROWID], seed), False)]
+        return seed
+
+    def slice(self, skip: int | None = None, limit: int | None = None) -> None:
+        if skip:
+            if self.limit is not None:
+                self.limit = max(0, self.limit - skip)
+            self.offset = (self.offset or 0) + skip
+        if limit is not None:
+            self.limit = limit if self.limit is None else min(self.limit, limit)
+
+    def set_field(self, path: str, expr, kind: str | None = None) -> None:
+        if self.limit is not None or self.offset is not None:
+            self._wrap()
+        self.columns[path] = self.compiler.value(expr)
+        self.kinds[path] = kind or self.compiler.kind(expr) or self.kinds.get(path, "")
+
+    # -- queries --------------------------------------------------------------------------
+    def _order_by(self) -> list[ColumnElement]:
+        out = []
+        for expr, desc in self.order:
+            out.append(expr.desc().nulls_last() if desc else expr.asc().nulls_first())
+        out.append(self.columns[ROWID])  # stable: ties keep insertion order
+        return out
+
+    def select(self, paths: Sequence[str] | None = None) -> sa.Select:
+        """Rows in order with the given columns (labelled by path); all columns by default."""
+        paths = list(self.columns) if paths is None else [*paths]
+        query = sa.select(*[self._resolve(p)[0].label(p) for p in paths]).select_from(self.source)
+        return self._finish(query, ordered=True)
+
+    def select_expressions(self, exprs: Sequence[ColumnElement]) -> sa.Select:
+        query = sa.select(*exprs).select_from(self.source)
+        return self._finish(query, ordered=True)
+
+    def _finish(self, query: sa.Select, ordered: bool) -> sa.Select:
+        if self.where:
+            query = query.where(*self.where)
+        if ordered or self.limit is not None or self.offset is not None:
+            query = query.order_by(*self._order_by())
+        if self.limit is not None:
+            query = query.limit(self.limit)
+        if self.offset:
+            query = query.offset(self.offset)
+        return query
+
+    def rows(self) -> sa.Subquery | sa.FromClause:
+        """The view's rows as a FROM clause (for aggregations); plain table when unfiltered."""
+        if not self.where and self.limit is None and not self.offset and self.source is self.table \
+                and all(self.columns[p] is self.table.c[p] for p in self.columns):
+            return self.table
+        return self._wrapped_query().subquery("view_rows")
+
+    def _wrapped_query(self) -> sa.Select:
+        names = list(self.columns)
+        cols = [self.columns[n].label(n) for n in names]
+        cols += [expr.label(f"_order{i}") for i, (expr, _) in enumerate(self.order)]
+        query = sa.select(*cols).select_from(self.source)
+        return self._finish(query, ordered=self.limit is not None or self.offset is not None)
+
+    def _wrap(self) -> None:
+        sub = self._wrapped_query().subquery()
+        self.columns = {n: sub.c[n] for n in self.columns}
+        self.order = [(sub.c[f"_order{i}"], desc) for i, (_, desc) in enumerate(self.order)]
+        self.source = sub
+        self.where, self.limit, self.offset = [], None, None
+
+    def count(self) -> sa.Select:
+        if self.limit is None and not self.offset:
+            query = sa.select(sa.func.count()).select_from(self.source)
+            return query.where(*self.where) if self.where else query
+        return sa.select(sa.func.count()).select_from(self._wrapped_query().subquery())
