@@ -231,8 +231,9 @@ class ExpressionCompiler:
         return sa.func.length(self.value(a))
 
     def visit_re_match(self, a, regex, options):
-        flags = options.args[0] or None
-        return sa.func.coalesce(self.value(a).regexp_match(regex.args[0], flags=flags), sa.false())
+        # an embedded (?i) works in Python's re (SQLite's REGEXP) and PostgreSQL alike
+        pattern = ("(?i)" if "i" in options.args[0] else "") + regex.args[0]
+        return sa.func.coalesce(self.value(a).regexp_match(pattern), sa.false())
 
     def visit_if_else(self, condition, if_true, if_false):
         return sa.case((self.predicate(condition), self.value(if_true)), else_=self.value(if_false))
