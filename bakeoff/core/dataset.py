@@ -292,7 +292,13 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, SampleCollection):
                 object.__setattr__(sample, "_dataset", self)
                 sample._dirty.clear()
             ids.extend(row["id"] for row in rows)
+        self._analyze()
         return ids
+
+    def _analyze(self) -> None:
+        _, table = self._sync()
+        with write(self._engine) as conn:
+            store.analyze(conn, table)
 
     def _expand_schema(self, samples: Sequence[Sample], expand_schema: bool) -> None:
         schema, _ = self._sync()
@@ -364,6 +370,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, SampleCollection):
         for start in range(0, len(rows), WRITE_BATCH_SIZE):
             with write(self._engine) as conn:
                 matched += store.update_rows(conn, table, key, rows[start : start + WRITE_BATCH_SIZE])
+        self._analyze()
         if key == "id" and matched < len(rows):
             raise BakeoffError(f"{len(rows) - matched} of the given sample ids are not in dataset {self.name!r}")
 

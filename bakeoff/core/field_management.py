@@ -14,6 +14,22 @@ from bakeoff.storage.engine import write
 from bakeoff.storage.identifiers import check_field_name, check_field_path
 
 
+def auto_indexed_columns(path: str, field: Field) -> list[str]:
+    """Columns indexed when a field is created: the ones the comparison workflow filters and counts.
+
+    Boolean fields (``clip_eval``) and the ``label`` of classifications make
+    ``count_values``, ``distinct`` and ``match`` index scans; ``drop_index`` removes them.
+    """
+    from bakeoff.core.fields import BooleanField
+    from bakeoff.core.labels import Classification
+
+    if isinstance(field, BooleanField):
+        return [path]
+    if isinstance(field, EmbeddedDocumentField) and issubclass(field.document_type, Classification):
+        return [f"{path}.label"]
+    return []
+
+
 class FieldManagement:
     """Field operations of a dataset; relies on ``_sync()``, ``_engine`` and ``_id``.
 
@@ -90,6 +106,10 @@ class FieldManagement:
                 rows += catalog_rows(path, field)
             store.add_columns(conn, table, columns)
             catalog.insert_fields(conn, self._id, rows)
+            grown = store.build_table(table.name, {**schema.columns(), **columns})
+            for path, field in new.items():
+                for column in auto_indexed_columns(path, field):
+                    store.create_index(conn, grown, column)
         self._schema = None
 
     def delete_sample_field(self, field_name: str) -> None:

@@ -153,16 +153,24 @@ def test_saved_views_persist_and_list(predictions):
 
 
 def test_indexes(predictions):
-    predictions.create_index("clip_eval")
-    predictions.create_index("clip.label")
-    assert predictions.list_indexes() == ["clip.label", "clip_eval", "filepath", "id"]
-    assert len(predictions.match(F("clip.label") == "c1")) == predictions.count_values("clip.label")["c1"]
+    indexes = predictions.list_indexes()
+    # built in, and made automatically for boolean fields and classification labels
+    assert {"id", "filepath", "clip_eval", "clip.label", "ground_truth.label"} <= set(indexes)
+    assert "index" not in indexes and "clip.confidence" not in indexes
+    predictions.create_index("clip.confidence")
+    assert "clip.confidence" in predictions.list_indexes()
+    assert predictions.sort_by("clip.confidence").first().clip.confidence == predictions.bounds("clip.confidence")[0]
     predictions.drop_index("clip_eval")
     assert "clip_eval" not in predictions.list_indexes()
+    assert len(predictions.match(F("clip_eval") == True)) == predictions.count_values("clip_eval")[True]  # noqa: E712
     with pytest.raises(KeyError):
         predictions.drop_index("clip_eval")
     with pytest.raises(fo.FieldError):
         predictions.create_index("tags")
+    with pytest.raises(fo.FieldError, match="built in"):
+        predictions.drop_index("id")
+    predictions.rename_sample_field("clip", "clip_b32")
+    assert "clip_b32.label" in predictions.list_indexes()  # indexes follow renamed fields
 
 
 def test_aggregate_runs_several_in_one_snapshot(predictions):
