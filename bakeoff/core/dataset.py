@@ -292,13 +292,18 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, SampleCollection):
                 object.__setattr__(sample, "_dataset", self)
                 sample._dirty.clear()
             ids.extend(row["id"] for row in rows)
-        self._analyze()
+        self._analyze(len(ids))
         return ids
 
-    def _analyze(self) -> None:
+    def _analyze(self, rows_written: int) -> None:
+        """Refresh planner statistics after a write that changed a good part of the table."""
+        if rows_written < 1000:
+            return
         _, table = self._sync()
         with write(self._engine) as conn:
-            store.analyze(conn, table)
+            total = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0
+            if rows_written * 10 >= total:
+                store.analyze(conn, table)
 
     def _expand_schema(self, samples: Sequence[Sample], expand_schema: bool) -> None:
         schema, _ = self._sync()
@@ -370,7 +375,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, SampleCollection):
         for start in range(0, len(rows), WRITE_BATCH_SIZE):
             with write(self._engine) as conn:
                 matched += store.update_rows(conn, table, key, rows[start : start + WRITE_BATCH_SIZE])
-        self._analyze()
+        self._analyze(len(rows))
         if key == "id" and matched < len(rows):
             raise BakeoffError(f"{len(rows) - matched} of the given sample ids are not in dataset {self.name!r}")
 

@@ -38,20 +38,11 @@ def run(engine: Engine, builder: QueryBuilder, specs: Sequence[AggregationSpec])
     results: list[Any] = [None] * len(specs)
     scalar_cols: list[sa.ColumnElement] = []
     scalar_slots: list[tuple[int, int]] = []  # (spec index, number of columns)
-    boolean_counts = set()
     for i, spec in enumerate(specs):
-        if spec.kind == "count_values" and not spec.options.get("unwind") \
-                and compiler.kind(spec.expr) in BOOLEAN_KINDS:
-            boolean_counts.add(i)  # three conditional counts instead of a GROUP BY: joins the one scan
-            value = compiler.value(spec.expr)
-            cols = [sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
-                    for cond in (value == sa.true(), value == sa.false(), value.is_(None))]
-        elif spec.kind in SCALAR_KINDS:
+        if spec.kind in SCALAR_KINDS:
             cols = _scalar_columns(spec, compiler)
-        else:
-            continue
-        scalar_slots.append((i, len(cols)))
-        scalar_cols.extend(cols)
+            scalar_slots.append((i, len(cols)))
+            scalar_cols.extend(cols)
     with engine.connect() as conn, conn.begin():
         if scalar_cols:
             query = sa.select(*scalar_cols).select_from(builder.source)
@@ -62,10 +53,8 @@ def run(engine: Engine, builder: QueryBuilder, specs: Sequence[AggregationSpec])
             for i, width in scalar_slots:
                 results[i] = tuple(row[position : position + width])
                 position += width
-            for i in boolean_counts:
-                results[i] = {k: int(n) for k, n in zip((True, False, None), results[i], strict=True) if n}
         for i, spec in enumerate(specs):
-            if spec.kind in SCALAR_KINDS or i in boolean_counts:
+            if spec.kind in SCALAR_KINDS:
                 continue
             if spec.kind == "count_values":
                 results[i] = _count_values(conn, builder, spec)

@@ -67,7 +67,6 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA analysis_limit=1000")  # ANALYZE samples, so it stays cheap
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
