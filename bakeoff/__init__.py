@@ -69,9 +69,23 @@ from bakeoff.errors import (
 
 __version__ = "0.1.0"
 
+
+def compare(collection, pred_fields=None, gt_field="ground_truth", **kwargs):
+    """Compare prediction fields against the ground truth and each other (see :mod:`bakeoff.evaluation.compare`).
+
+    Example::
+
+        comparison = fo.compare(dataset)
+        print(comparison)
+        comparison.all_wrong()
+    """
+    from bakeoff.evaluation.compare import compare as _compare
+
+    return _compare(collection, pred_fields, gt_field, **kwargs)
+
 __all__ = [
     "Aggregation", "Bounds", "Count", "CountValues", "DatasetView", "Distinct", "HistogramValues", "Mean",
-    "Quantiles", "Std", "Sum", "Values", "ViewExpression", "ViewField",
+    "Quantiles", "Std", "Sum", "Values", "ViewExpression", "ViewField", "compare",
     "BakeoffError", "BooleanField", "Classification", "Config", "Dataset", "DatasetExistsError",
     "DatasetImportError", "DatasetNotFoundError", "DateTimeField", "DictField", "EmbeddedDocument",
     "EmbeddedDocumentField", "Field", "FieldError", "FieldTypeError", "FloatField", "ImageMetadata", "IntField",

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from bakeoff.core import aggregations as aggs
 from bakeoff.core import stages as st
 from bakeoff.core.document import EmbeddedDocument
+from bakeoff.core.evaluation_methods import EvaluationMethods
 from bakeoff.core.expressions import ViewExpression, ViewField
 from bakeoff.core.fields import EmbeddedDocumentField, Field
 from bakeoff.core.sample import Sample
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 ITER_CHUNK = 1000
 
 
-class SampleCollection:
+class SampleCollection(EvaluationMethods):
     """Base of :class:`Dataset` and :class:`DatasetView`."""
 
     def _root(self) -> Dataset:
@@ -93,8 +94,9 @@ class SampleCollection:
     def shuffle(self, seed: int | None = None) -> DatasetView:
         return self._add_stage(st.Shuffle(seed))
 
-    def select(self, sample_ids: str | Iterable[str]) -> DatasetView:
-        return self._add_stage(st.Select(sample_ids))
+    def select(self, sample_ids: str | Iterable[str], ordered: bool = False) -> DatasetView:
+        """The samples with these ids (in collection order, or in the given order with ``ordered=True``)."""
+        return self._add_stage(st.Select(sample_ids, ordered))
 
     def exclude(self, sample_ids: str | Iterable[str]) -> DatasetView:
         return self._add_stage(st.Exclude(sample_ids))

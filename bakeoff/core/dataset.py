@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from bakeoff._config import config
 from bakeoff.core.collection import SampleCollection
-from bakeoff.core.dataset_extras import SavedViewsAndIndexes
+from bakeoff.core.dataset_extras import Runs, SavedViewsAndIndexes
 from bakeoff.core.field_management import FieldManagement
 from bakeoff.core.fields import Field, infer_field
 from bakeoff.core.sample import Sample
@@ -86,7 +86,7 @@ def _register_exit_cleanup(uri: str) -> None:
     atexit.register(cleanup)
 
 
-class Dataset(FieldManagement, SavedViewsAndIndexes, SampleCollection):
+class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
     """A named collection of samples stored in bakeoff's database.
 
     Non-persistent datasets (the default) are deleted when the process that

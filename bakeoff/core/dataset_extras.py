@@ -87,3 +87,31 @@ class SavedViewsAndIndexes:
         with write(self._engine) as conn:
             if not store.drop_index(conn, table, field_path):
                 raise KeyError(f"no index on {field_path!r}; indexed: {self.list_indexes()}")
+
+
+class Runs:
+    """Records of work done on a dataset (evaluations, model runs), keyed by (type, key).
+
+    Used by the evaluation and inference layers; config and results are JSON.
+    """
+
+    def _save_run(self, run_type: str, key: str, config: Any, results: Any = None) -> None:
+        with write(self._engine) as conn:
+            catalog.put_run(conn, self._id, run_type, key, config, results)
+
+    def _load_run(self, run_type: str, key: str) -> dict[str, Any] | None:
+        with read(self._engine) as conn:
+            row = catalog.get_run(conn, self._id, run_type, key)
+        return None if row is None else dict(row._mapping)
+
+    def _list_runs(self, run_type: str) -> list[dict[str, Any]]:
+        with read(self._engine) as conn:
+            return [dict(r._mapping) for r in catalog.list_runs(conn, self._id, run_type)]
+
+    def _delete_run(self, run_type: str, key: str) -> None:
+        with write(self._engine) as conn:
+            catalog.delete_run(conn, self._id, run_type, key)
+
+    def _rename_run(self, run_type: str, old: str, new: str) -> None:
+        with write(self._engine) as conn:
+            catalog.rename_run(conn, self._id, run_type, old, new)

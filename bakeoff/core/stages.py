@@ -178,20 +178,29 @@ class Take(Shuffle):
 
 
 class Select(ViewStage):
-    """Only the samples with these ids (in collection order)."""
+    """Only the samples with these ids, in collection order (``ordered=True``: in the given order)."""
 
-    def __init__(self, sample_ids: str | Iterable[str]) -> None:
+    def __init__(self, sample_ids: str | Iterable[str], ordered: bool = False) -> None:
         self.sample_ids = [sample_ids] if isinstance(sample_ids, str) else [getattr(s, "id", s) for s in sample_ids]
+        self.ordered = ordered
 
     def kwargs(self):
-        return {"sample_ids": self.sample_ids}
+        return {"sample_ids": self.sample_ids, "ordered": self.ordered}
 
     def apply(self, builder, schema):
         builder.filter(ViewField("id").is_in(self.sample_ids))
+        if self.ordered:
+            builder.sort_by_position("id", self.sample_ids)
 
 
 class Exclude(Select):
     """All samples but these ids."""
+
+    def __init__(self, sample_ids: str | Iterable[str]) -> None:
+        super().__init__(sample_ids)
+
+    def kwargs(self):
+        return {"sample_ids": self.sample_ids}
 
     def apply(self, builder, schema):
         if self.sample_ids:

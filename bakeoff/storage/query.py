@@ -67,6 +67,16 @@ class QueryBuilder:
             self._wrap()
         self.order = [(self.compiler.value(expr), bool(desc)) for expr, desc in keys]
 
+    def sort_by_position(self, path: str, values: Sequence[Any]) -> None:
+        """Order by the position of each row's ``path`` value in ``values`` (others last)."""
+        if not values:
+            return
+        if self.limit is not None or self.offset is not None:
+            self._wrap()
+        column = self._resolve(path)[0]
+        position = sa.case({v: i for i, v in enumerate(values)}, value=column, else_=len(values))
+        self.order = [(position, False)]
+
     def shuffle(self, seed: int | None) -> int:
         if self.limit is not None or self.offset is not None:
             self._wrap()

@@ -1,0 +1,62 @@
+"""FiftyOne's evaluation methods on datasets and views.
+
+A thin facade: the work happens in :mod:`bakeoff.evaluation`, imported on
+first use (it needs scikit-learn), so core stays free of it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class EvaluationMethods:
+    def evaluate_classifications(self, pred_field: str, gt_field: str = "ground_truth", eval_key: str | None = None,
+                                 classes: list[str] | None = None, missing: str | None = None,
+                                 method: str = "simple", k: int = 5, progress: bool | None = None):
+        """Evaluate a Classification field against the ground truth (see :mod:`bakeoff.evaluation.classification`).
+
+        Example::
+
+            results = dataset.evaluate_classifications("clip", gt_field="ground_truth", eval_key="clip_eval")
+            dataset.count_values("clip_eval")    # {False: 197, True: 803}
+            results.print_report()
+        """
+        from bakeoff.evaluation import classification
+
+        return classification.evaluate_classifications(self, pred_field, gt_field, eval_key, classes, missing,
+                                                       method, k, progress)
+
+    def list_evaluations(self) -> list[str]:
+        from bakeoff.evaluation import classification
+
+        return classification.list_evaluations(self._root())
+
+    def get_evaluation_info(self, eval_key: str) -> dict[str, Any]:
+        from bakeoff.evaluation import classification
+
+        return classification.get_evaluation_info(self._root(), eval_key)
+
+    def load_evaluation_results(self, eval_key: str):
+        from bakeoff.evaluation import classification
+
+        return classification.load_evaluation_results(self._root(), eval_key)
+
+    def load_evaluation_view(self, eval_key: str):
+        from bakeoff.evaluation import classification
+
+        return classification.load_evaluation_view(self._root(), eval_key)
+
+    def rename_evaluation(self, eval_key: str, new_eval_key: str) -> None:
+        from bakeoff.evaluation import classification
+
+        classification.rename_evaluation(self._root(), eval_key, new_eval_key)
+
+    def delete_evaluation(self, eval_key: str) -> None:
+        from bakeoff.evaluation import classification
+
+        classification.delete_evaluation(self._root(), eval_key)
+
+    def delete_evaluations(self) -> None:
+        from bakeoff.evaluation import classification
+
+        classification.delete_evaluations(self._root())

@@ -1,0 +1,241 @@
+"""``bakeoff.compare``: every model against the ground truth and against each other, in one call.
+
+Example::
+
+    import bakeoff as fo
+    comparison = fo.compare(dataset)              # every Classification field but the ground truth
+    print(comparison)                             # percent correct (95% CI), mean confidence, ...
+    comparison.all_wrong()                        # views, as the tutorial builds by hand
+    comparison.right_wrong("siglip", "clip")
+    comparison.likely_label_errors()
+
+A prediction is right when its label equals the ground truth, a missing label
+counting as the label "(none)" on both sides (``evaluate_classifications``'
+``simple`` method).
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bakeoff.core.expressions import ViewField as F
+from bakeoff.errors import BakeoffError
+from bakeoff.evaluation.classification import DEFAULT_MISSING, ClassificationResults, _check_label_field
+from bakeoff.evaluation.metrics import mcnemar_pvalue
+
+if TYPE_CHECKING:
+    from bakeoff.core.collection import SampleCollection
+    from bakeoff.core.view import DatasetView
+
+
+def classification_fields(collection: SampleCollection, gt_field: str) -> list[str]:
+    from bakeoff.core.fields import EmbeddedDocumentField
+    from bakeoff.core.labels import Classification
+
+    schema = collection.get_field_schema(ftype=EmbeddedDocumentField, embedded_doc_type=Classification)
+    return [name for name in schema if name != gt_field]
+
+
+def compare(collection: SampleCollection, pred_fields: list[str] | None = None, gt_field: str = "ground_truth",
+            missing: str | None = None, confidence_level: float = 0.95, seed: int | None = 0) -> Comparison:
+    """Compare prediction fields (default: every Classification field but ``gt_field``)."""
+    return Comparison(collection, pred_fields, gt_field, missing, confidence_level, seed)
+
+
+class Comparison:
+    """Per-model metrics, pairwise statistics, and the views a careful reader looks at."""
+
+    def __init__(self, collection: SampleCollection, pred_fields: list[str] | None, gt_field: str,
+                 missing: str | None, confidence_level: float, seed: int | None) -> None:
+        from bakeoff.core.aggregations import Values
+
+        self.collection = collection
+        self.gt_field = gt_field
+        self.missing = DEFAULT_MISSING if missing is None else missing
+        self.models = list(pred_fields) if pred_fields is not None else classification_fields(collection, gt_field)
+        if not self.models:
+            raise BakeoffError(f"nothing to compare: no Classification fields besides {gt_field!r}; "
+                               "apply a model first or pass pred_fields=[...]")
+        _check_label_field(collection, gt_field, "ground truth")
+        for model in self.models:
+            _check_label_field(collection, model, "prediction")
+        aggs = [Values("id"), Values(f"{gt_field}.label")]
+        for model in self.models:
+            aggs += [Values(f"{model}.label"), Values(f"{model}.confidence")]
+        values = collection.aggregate(aggs)
+        self.ids: list[str] = values[0]
+        ytrue = [self.missing if v is None else v for v in values[1]]
+        self.results: dict[str, ClassificationResults] = {}
+        for i, model in enumerate(self.models):
+            labels, confs = values[2 + 2 * i], values[3 + 2 * i]
+            ypred = [self.missing if v is None else v for v in labels]
+            self.results[model] = ClassificationResults(ytrue, ypred, confs, missing=self.missing, ids=self.ids,
+                                                        pred_field=model, gt_field=gt_field)
+        classes = sorted(set().union(*(set(r.classes) for r in self.results.values())))
+        for r in self.results.values():
+            r.classes = classes
+        self.classes = classes
+        self.correct = {m: r.correct for m, r in self.results.items()}
+        self.table = [self._row(m, confidence_level, seed) for m in self.models]
+        self.pairs = [self._pair(a, b) for a, b in combinations(self.models, 2)]
+
+    # -- statistics -----------------------------------------------------------------------
+    def _row(self, model: str, level: float, seed: int | None) -> dict[str, Any]:
+        results = self.results[model]
+        confs = results.confs[np.isfinite(results.confs)]
+        return {
+            "model": model,
+            "accuracy": float(results.correct.mean()) if len(results.correct) else 0.0,
+            "accuracy_ci": results.accuracy_interval(level, seed=seed),
+            "balanced_accuracy": results.balanced_accuracy(),
+            "top5_accuracy": self._top_k(model, 5),
+            "mean_confidence": float(confs.mean()) if len(confs) else None,
+            "ece": results.calibration()["ece"],
+            "num_samples": len(results.ytrue),
+            "num_predicted": int((results.ypred != self.missing).sum()),
+        }
+
+    def _top_k(self, model: str, k: int) -> float | None:
+        """Top-k accuracy where the field's logits and class order (from its model run) are known."""
+        from bakeoff.evaluation.classification import _model_run_classes, _top_k_correct
+
+        order = _model_run_classes(self.collection, model)
+        if not order or self.collection.count(f"{model}.logits") == 0:
+            return None
+        results = self.results[model]
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            correct = _top_k_correct(self.collection.values(f"{model}.logits"), list(results.ytrue),
+                                     list(results.ypred), order, k)
+        return float(correct.mean()) if len(correct) else None
+
+    def _pair(self, a: str, b: str) -> dict[str, Any]:
+        ca, cb = self.correct[a], self.correct[b]
+        a_only, b_only = int((ca & ~cb).sum()), int((~ca & cb).sum())
+        same = self.results[a].ypred == self.results[b].ypred
+        return {
+            "a": a, "b": b,
+            "agreement": float(same.mean()) if len(same) else 0.0,
+            "both_right": int((ca & cb).sum()), "both_wrong": int((~ca & ~cb).sum()),
+            "a_right_b_wrong": a_only, "a_wrong_b_right": b_only,
+            "mcnemar_p": mcnemar_pvalue(a_only, b_only),
+        }
+
+    def pair(self, a: str, b: str) -> dict[str, Any]:
+        for row in self.pairs:
+            if (row["a"], row["b"]) == (a, b):
+                return row
+            if (row["a"], row["b"]) == (b, a):
+                return {**row, "a": a, "b": b, "a_right_b_wrong": row["a_wrong_b_right"],
+                        "a_wrong_b_right": row["a_right_b_wrong"]}
+        raise KeyError(f"no pair ({a!r}, {b!r}); models: {self.models}")
+
+    # -- views ----------------------------------------------------------------------------
+    def _right(self, model: str):
+        self._check_model(model)
+        return F(f"{model}.label") == F(f"{self.gt_field}.label")
+
+    def _wrong(self, model: str):
+        return ~self._right(model)
+
+    def _check_model(self, model: str) -> None:
+        if model not in self.models:
+            raise KeyError(f"{model!r} is not among the compared models {self.models}")
+
+    def all_right(self) -> DatasetView:
+        return self.collection.match(F().all([self._right(m) for m in self.models]))
+
+    def all_wrong(self) -> DatasetView:
+        return self.collection.match(F().all([self._wrong(m) for m in self.models]))
+
+    def only_right(self, model: str) -> DatasetView:
+        """Samples that ``model`` alone gets right."""
+        return self.collection.match(self._only(model))
+
+    def _only(self, model: str):
+        return F().all([self._right(model), *[self._wrong(m) for m in self.models if m != model]])
+
+    def only_one_right(self) -> DatasetView:
+        """Samples exactly one model gets right (see :meth:`only_right` for which)."""
+        return self.collection.match(F().any([self._only(m) for m in self.models]))
+
+    def right_wrong(self, a: str, b: str) -> DatasetView:
+        """Samples model ``a`` gets right and model ``b`` gets wrong."""
+        return self.collection.match(self._right(a) & self._wrong(b))
+
+    def likely_label_errors(self, min_confidence: float = 0.5, min_fraction: float = 0.5) -> DatasetView:
+        """Samples where a confident majority of models agrees on a label other than the ground truth.
+
+        A model votes for its predicted label when its confidence is at least
+        ``min_confidence``. A sample qualifies when more than ``min_fraction``
+        of all compared models vote for the same label L, and L differs from
+        the ground truth. Its score is the mean over all models of their
+        confidence in L (0 for models that predict something else), in [0, 1];
+        the view is ordered by score, highest first (see :meth:`label_error_scores`).
+        """
+        scores = self.label_error_scores(min_confidence, min_fraction)
+        ranked = sorted(scores, key=lambda i: -scores[i][1])
+        return self.collection.select(ranked, ordered=True)
+
+    def label_error_scores(self, min_confidence: float = 0.5, min_fraction: float = 0.5) -> dict[str, tuple[str, float]]:
+        """``{sample_id: (suggested label, score)}`` for :meth:`likely_label_errors`."""
+        n_models = len(self.models)
+        out: dict[str, tuple[str, float]] = {}
+        preds = [self.results[m].ypred for m in self.models]
+        confs = [np.nan_to_num(self.results[m].confs, nan=0.0) for m in self.models]
+        ytrue = next(iter(self.results.values())).ytrue
+        for i, sample_id in enumerate(self.ids):
+            votes: dict[str, float] = {}
+            counts: dict[str, int] = {}
+            for p, c in zip(preds, confs, strict=True):
+                label = p[i]
+                if label == self.missing:
+                    continue
+                votes[label] = votes.get(label, 0.0) + float(c[i])
+                if c[i] >= min_confidence:
+                    counts[label] = counts.get(label, 0) + 1
+            for label, count in counts.items():
+                if label != ytrue[i] and count > min_fraction * n_models:
+                    out[sample_id] = (label, votes[label] / n_models)
+        return out
+
+    # -- output ---------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {"gt_field": self.gt_field, "models": self.models, "table": self.table, "pairs": self.pairs,
+                "num_samples": len(self.ids),
+                "counts": {"all_right": len(self.all_right()), "all_wrong": len(self.all_wrong()),
+                           "only_one_right": {m: len(self.only_right(m)) for m in self.models}}}
+
+    def save_report(self, path: str, max_thumbnails: int = 24) -> str:
+        """Write a self-contained HTML report (tables, charts, thumbnails); returns the path."""
+        from bakeoff.evaluation.report import write_comparison_report
+
+        return write_comparison_report(self, path, max_thumbnails)
+
+    def __str__(self) -> str:
+        head = f"{'model':<24}{'percent correct':>17}{'95% CI':>17}{'balanced':>10}{'top-5':>8}{'mean conf':>11}{'ECE':>7}"
+        lines = [f"{len(self.ids)} samples, ground truth {self.gt_field!r}", head, "-" * len(head)]
+        for row in self.table:
+            lo, hi = row["accuracy_ci"]
+            top5 = f"{row['top5_accuracy'] * 100:.1f}" if row["top5_accuracy"] is not None else "-"
+            conf = f"{row['mean_confidence']:.3f}" if row["mean_confidence"] is not None else "-"
+            ece = f"{row['ece']:.3f}" if row["ece"] is not None else "-"
+            lines.append(f"{row['model']:<24}{row['accuracy'] * 100:>16.1f}%{f'{lo * 100:.1f}-{hi * 100:.1f}':>17}"
+                         f"{row['balanced_accuracy'] * 100:>9.1f}%{top5:>8}{conf:>11}{ece:>7}")
+        if self.pairs:
+            lines += ["", f"{'pair':<40}{'agree':>8}{'A right B wrong':>17}{'A wrong B right':>17}{'McNemar p':>11}"]
+            for p in self.pairs:
+                lines.append(f"{p['a'] + ' vs ' + p['b']:<40}{p['agreement'] * 100:>7.1f}%{p['a_right_b_wrong']:>17}"
+                             f"{p['a_wrong_b_right']:>17}{p['mcnemar_p']:>11.3g}")
+        both = np.logical_and.reduce([self.correct[m] for m in self.models])
+        none = np.logical_and.reduce([~self.correct[m] for m in self.models])
+        lines += ["", f"all right: {int(both.sum())}   all wrong: {int(none.sum())}"]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.__str__()

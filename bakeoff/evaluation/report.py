@@ -1,0 +1,126 @@
+"""Self-contained HTML reports: tables, matplotlib charts and thumbnails inlined as base64."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bakeoff.evaluation.plots import accuracy_figure, confusion_matrix_figure, figure_to_png, reliability_figure
+
+if TYPE_CHECKING:
+    from bakeoff.evaluation.classification import ClassificationResults
+    from bakeoff.evaluation.compare import Comparison
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #ccc; padding: 4px 10px; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.grid { display: flex; flex-wrap: wrap; gap: 8px; }
+figure { margin: 0; width: 140px; font-size: 11px; }
+figure img { width: 140px; height: 140px; object-fit: cover; background: #eee; }
+.missing { width: 140px; height: 140px; background: #eee; display: flex; align-items: center; justify-content: center; }
+"""
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+
+
+def _thumbnail(filepath: str, size: int = 140) -> str | None:
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(filepath) as image:
+            image.draft("RGB", (size * 2, size * 2))
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image.thumbnail((size, size))
+            buffer = io.BytesIO()
+            image.save(buffer, format="JPEG", quality=80)
+    except Exception:  # noqa: BLE001 - an unreadable image gets a placeholder, not a failed report
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _gallery(samples, caption) -> str:
+    tiles = []
+    for sample in samples:
+        src = _thumbnail(sample.filepath)
+        image = f'<img src="{src}" alt="">' if src else '<div class="missing">unreadable</div>'
+        tiles.append(f"<figure>{image}<figcaption>{html.escape(caption(sample))}</figcaption></figure>")
+    return f'<div class="grid">{"".join(tiles)}</div>' if tiles else "<p>none</p>"
+
+
+def _page(title: str, body: str) -> str:
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>")
+
+
+def _write(path: str, text: str) -> str:
+    target = Path(path).expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return str(target)
+
+
+def _report_table(report: dict) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(str(name))}</td><td>{v['precision']:.3f}</td><td>{v['recall']:.3f}</td>"
+        f"<td>{v['f1-score']:.3f}</td><td>{int(v['support'])}</td></tr>"
+        for name, v in report.items() if isinstance(v, dict))
+    return f"<table><tr><th>class</th><th>precision</th><th>recall</th><th>f1</th><th>support</th></tr>{rows}</table>"
+
+
+def write_results_report(results: ClassificationResults, path: str) -> str:
+    metrics = results.metrics()
+    summary = "".join(f"<tr><td>{html.escape(k)}</td><td>{v if not isinstance(v, float) else f'{v:.4f}'}</td></tr>"
+                      for k, v in metrics.items())
+    cm = figure_to_png(confusion_matrix_figure(results.confusion_matrix(), results.classes, title="confusion matrix"))
+    reliability = figure_to_png(reliability_figure({results.pred_field or "predictions": results.calibration()}))
+    body = (f"<h2>Metrics</h2><table>{summary}</table><h2>Per class</h2>{_report_table(results.report())}"
+            f"<h2>Confusion matrix</h2>{_img(cm, 'confusion matrix')}"
+            f"<h2>Reliability</h2>{_img(reliability, 'reliability diagram')}")
+    return _write(path, _page(f"Evaluation of {results.pred_field} against {results.gt_field}", body))
+
+
+def write_comparison_report(comparison: Comparison, path: str, max_thumbnails: int = 24) -> str:
+    rows = []
+    for row in comparison.table:
+        lo, hi = row["accuracy_ci"]
+        top5 = f"{row['top5_accuracy'] * 100:.1f}%" if row["top5_accuracy"] is not None else "–"
+        conf = f"{row['mean_confidence']:.3f}" if row["mean_confidence"] is not None else "–"
+        ece = f"{row['ece']:.3f}" if row["ece"] is not None else "–"
+        rows.append(f"<tr><td>{html.escape(row['model'])}</td><td>{row['accuracy'] * 100:.1f}%</td>"
+                    f"<td>{lo * 100:.1f}–{hi * 100:.1f}%</td><td>{row['balanced_accuracy'] * 100:.1f}%</td>"
+                    f"<td>{top5}</td><td>{conf}</td><td>{ece}</td></tr>")
+    table = ("<table><tr><th>model</th><th>percent correct</th><th>95% CI</th><th>balanced accuracy</th>"
+             f"<th>top-5</th><th>mean confidence</th><th>ECE</th></tr>{''.join(rows)}</table>")
+    pairs = "".join(
+        f"<tr><td>{html.escape(p['a'])} vs {html.escape(p['b'])}</td><td>{p['agreement'] * 100:.1f}%</td>"
+        f"<td>{p['a_right_b_wrong']}</td><td>{p['a_wrong_b_right']}</td><td>{p['mcnemar_p']:.3g}</td></tr>"
+        for p in comparison.pairs)
+    pair_table = ("<table><tr><th>pair</th><th>agreement</th><th>A right, B wrong</th><th>A wrong, B right</th>"
+                  f"<th>McNemar p</th></tr>{pairs}</table>") if pairs else ""
+    charts = [_img(figure_to_png(accuracy_figure(comparison.table)), "accuracy"),
+              _img(figure_to_png(reliability_figure({m: r.calibration() for m, r in comparison.results.items()})),
+                   "reliability diagrams")]
+    matrices = "".join(
+        f"<h3>{html.escape(m)}</h3>" + _img(figure_to_png(confusion_matrix_figure(
+            r.confusion_matrix(), r.classes, title=m)), f"confusion matrix of {m}")
+        for m, r in comparison.results.items())
+    gt = comparison.gt_field
+    wrong = comparison.all_wrong().limit(max_thumbnails)
+    errors = comparison.label_error_scores()
+    suspects = comparison.likely_label_errors().limit(max_thumbnails)
+    body = (f"<p>{len(comparison.ids)} samples; ground truth field <code>{html.escape(gt)}</code></p>"
+            f"<h2>Models</h2>{table}{''.join(charts)}<h2>Pairs</h2>{pair_table}"
+            f"<h2>All models wrong ({len(comparison.all_wrong())})</h2>"
+            + _gallery(wrong, lambda s: f"truth: {s[gt].label if s[gt] else '(none)'}")
+            + f"<h2>Likely label errors ({len(errors)})</h2>"
+            + _gallery(suspects, lambda s: f"labelled {s[gt].label if s[gt] else '(none)'}; models say "
+                                           f"{errors[s.id][0]} ({errors[s.id][1]:.2f})")
+            + f"<h2>Confusion matrices</h2>{matrices}")
+    return _write(path, _page("bakeoff comparison", body))
