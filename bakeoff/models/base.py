@@ -26,7 +26,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bakeoff.models.errors import NoClassesError
-from bakeoff.models.prompts import TEXT_EMBEDDINGS, PromptSpec, TextEmbeddingCache, ensemble
+from bakeoff.models.prompts import (
+    TEXT_EMBEDDINGS,
+    PromptSpec,
+    TextEmbeddingCache,
+    ensemble,
+)
 from bakeoff.models.scoring import Scorer, top_predictions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -283,8 +288,10 @@ class ZeroShotModel:
         import torch
 
         prompts = list(prompts)
+        if not prompts:
+            raise ValueError("encode_texts() got no prompts")
         found = self.cache.get(self.fingerprint, prompts)
-        missing = sorted({p for p in prompts if p not in found}, key=len)
+        missing = sorted({p for p in prompts if p not in found}, key=lambda p: (len(p), p))
         # sorted by length so each batch pads to similar lengths
         for start in range(0, len(missing), self.text_batch_size):
             chunk = missing[start : start + self.text_batch_size]
@@ -292,8 +299,6 @@ class ZeroShotModel:
                 emb = _normalized_numpy(self._text_features(chunk))
             self.cache.put(self.fingerprint, chunk, emb)
             found.update(zip(chunk, emb))
-        if not prompts:
-            raise ValueError("encode_texts() got no prompts")
         return np.stack([found[p] for p in prompts]).astype(np.float32)
 
     def text_embeddings(self) -> np.ndarray:

@@ -30,3 +30,14 @@ class ModelNotAvailableOfflineError(ZooDownloadError):
 
 class NoClassesError(BakeoffError, ValueError):
     """Classification was asked of a model whose ``classes`` are not set."""
+
+
+def tokenizer_dependency_error(exc: Exception, model: str) -> ModelConfigError | None:
+    """A clear error when a tokenizer failed for want of ``sentencepiece``/``protobuf`` (SigLIP, T5, XLM-R), else None."""
+    text = str(exc).lower()
+    if "sentencepiece" in text or "protobuf" in text:
+        return ModelConfigError(
+            f"the tokenizer of {model} needs the sentencepiece and protobuf packages: "
+            "pip install sentencepiece protobuf (or pip install 'bakeoff[models]')"
+        )
+    return None

@@ -8,7 +8,7 @@ The model zoo folder (``bakeoff.config.model_zoo_dir``, default
         timm/vit_base_patch32_clip_224.openai/open_clip_pytorch_model.bin
         timm/ViT-B-16-SigLIP/                 open_clip_config.json, open_clip_model.safetensors
 
-so a copy made on a connected machine (``huggingface-cli download REPO
+so a copy made on a connected machine (``hf download REPO
 --local-dir ~/.bakeoff/models/REPO``) is found offline. When nothing is found and
 the network is unreachable (or ``HF_HUB_OFFLINE=1``), loaders raise
 :class:`~bakeoff.models.errors.ModelNotAvailableOfflineError` within seconds,
@@ -120,7 +120,7 @@ def require_network(model: str, repo_id: str, files: Sequence[str] | str) -> Non
     raise ModelNotAvailableOfflineError(
         f"cannot load {model}: it needs {what} from the Hugging Face repository {repo_id!r}, "
         f"which is neither in the model zoo folder nor in the Hugging Face cache, and {why}. "
-        f"On a connected machine run `huggingface-cli download {repo_id} --local-dir "
+        f"On a connected machine run `hf download {repo_id} --local-dir "
         f"{zoo_path(repo_id)}` (or copy the files there), or pass a local path instead."
     )
 

@@ -130,7 +130,7 @@ def ensemble(prompt_embeddings: np.ndarray, groups: Sequence[int]) -> np.ndarray
     Example::
 
         >>> e = np.array([[1, 0], [0, 1], [1, 0]], dtype=np.float32)
-        >>> ensemble(e, [2, 1]).round(3).tolist()
+        >>> ensemble(e, [2, 1]).astype(float).round(3).tolist()
         [[0.707, 0.707], [1.0, 0.0]]
     """
     emb = np.asarray(prompt_embeddings, dtype=np.float32)
