@@ -117,10 +117,13 @@ class ClassificationResults:
 
     def balanced_accuracy(self) -> float:
         """Mean per-class recall over the ground-truth classes present (as CLIP_benchmark reports)."""
-        present = [c for c in self.classes if np.any(self.ytrue == c)]
-        if not present:
-            return 0.0
-        return float(np.mean([np.mean(self.ypred[self.ytrue == c] == c) for c in present]))
+        index = {c: i for i, c in enumerate(self.classes)}
+        truth = np.fromiter((index.get(t, -1) for t in self.ytrue), dtype=np.int64, count=len(self.ytrue))
+        known = truth >= 0
+        support = np.bincount(truth[known], minlength=len(index))
+        hits = np.bincount(truth[known & self.correct], minlength=len(index))
+        present = support > 0
+        return float(np.mean(hits[present] / support[present])) if present.any() else 0.0
 
     def accuracy_interval(self, level: float = 0.95, resamples: int = 2000, seed: int | None = 0) -> tuple[float, float]:
         """Percentile-bootstrap interval of the accuracy."""
@@ -217,7 +220,6 @@ def evaluate_classifications(collection: SampleCollection, pred_field: str, gt_f
         results = dataset.evaluate_classifications("clip", gt_field="ground_truth", eval_key="clip_eval")
         dataset.count_values("clip_eval")          # {False: 197, True: 803}
     """
-    from bakeoff.core.aggregations import Values
     from bakeoff.storage.identifiers import check_field_name
 
     if method not in METHODS:
@@ -230,8 +232,8 @@ def evaluate_classifications(collection: SampleCollection, pred_field: str, gt_f
             raise FieldError(f"eval_key {eval_key!r} would overwrite a label field; pick another key")
     missing = DEFAULT_MISSING if missing is None else missing
 
-    ids, gts, preds, confs = collection.aggregate(
-        [Values("id"), Values(f"{gt_field}.label"), Values(f"{pred_field}.label"), Values(f"{pred_field}.confidence")])
+    ids, gts, preds, confs = collection._value_lists(
+        ["id", f"{gt_field}.label", f"{pred_field}.label", f"{pred_field}.confidence"])
     ytrue = [missing if g is None else g for g in gts]
     ypred = [missing if p is None else p for p in preds]
     top_k = None
@@ -260,6 +262,13 @@ def evaluate_classifications(collection: SampleCollection, pred_field: str, gt_f
     if eval_key is not None:
         _store(collection, eval_key, ids, values, method, pred_field, gt_field, classes, missing, k)
     return results
+
+
+def _simple_expression(pred_field: str, gt_field: str):
+    """``simple`` correctness as an expression: null-safe equality, so missing == missing."""
+    from bakeoff.core.expressions import ViewField as F
+
+    return F(f"{pred_field}.label") == F(f"{gt_field}.label")
 
 
 def _top_k_correct(logits: list, ytrue: list[str], ypred: list[str], order: list[str], k: int) -> np.ndarray:
@@ -291,7 +300,10 @@ def _store(collection, eval_key, ids, values, method, pred_field, gt_field, clas
             raise FieldError(f"field {eval_key!r} exists and is not an evaluation; pick another eval_key")
         root.delete_sample_field(eval_key)  # re-running an evaluation replaces it
     root.add_sample_field(eval_key, ftype)
-    if ids:
+    if method == "simple" and missing == DEFAULT_MISSING:
+        # computed where the data is: one UPDATE statement, no rows sent back and forth
+        collection._set_field_from_expression(eval_key, _simple_expression(pred_field, gt_field))
+    elif ids:
         collection.set_values(eval_key, dict(zip(ids, values, strict=True)))
     stages = collection._stage_list() if isinstance(collection, DatasetView) else []
     config = {"method": method, "pred_field": pred_field, "gt_field": gt_field, "classes": classes,

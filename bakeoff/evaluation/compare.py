@@ -50,8 +50,6 @@ class Comparison:
 
     def __init__(self, collection: SampleCollection, pred_fields: list[str] | None, gt_field: str,
                  missing: str | None, confidence_level: float, seed: int | None) -> None:
-        from bakeoff.core.aggregations import Values
-
         self.collection = collection
         self.gt_field = gt_field
         self.missing = DEFAULT_MISSING if missing is None else missing
@@ -62,10 +60,10 @@ class Comparison:
         _check_label_field(collection, gt_field, "ground truth")
         for model in self.models:
             _check_label_field(collection, model, "prediction")
-        aggs = [Values("id"), Values(f"{gt_field}.label")]
+        paths = ["id", f"{gt_field}.label"]
         for model in self.models:
-            aggs += [Values(f"{model}.label"), Values(f"{model}.confidence")]
-        values = collection.aggregate(aggs)
+            paths += [f"{model}.label", f"{model}.confidence"]
+        values = collection._value_lists(paths)
         self.ids: list[str] = values[0]
         ytrue = [self.missing if v is None else v for v in values[1]]
         self.results: dict[str, ClassificationResults] = {}

@@ -144,6 +144,15 @@ def update_rows(conn: Connection, table: sa.Table, key: str, rows: Sequence[Mapp
     return result.rowcount
 
 
+def update_from_query(conn: Connection, table: sa.Table, values: Mapping[str, Any], rowids=None) -> int:
+    """``UPDATE table SET column = <SQL expression>, ...`` for every row, or the rows whose
+    ``_rowid`` is in ``rowids`` (a subquery); the database computes the values."""
+    statement = table.update().values(dict(values))
+    if rowids is not None:
+        statement = statement.where(table.c[ROWID].in_(rowids))
+    return conn.execute(statement).rowcount
+
+
 def delete_rows(conn: Connection, table: sa.Table, ids: Sequence[str]) -> None:
     for start in range(0, len(ids), 500):
         conn.execute(table.delete().where(table.c.id.in_(ids[start : start + 500])))
