@@ -78,3 +78,7 @@ def make_image():
 def run_python():
     """``run_python(code, home)`` runs code in a fresh interpreter with that bakeoff home."""
     return _run_python
+
+
+# Tiny random-weight models (built once per session) for the model and inference tests.
+from tiny_models import images, model_zoo_dir, tiny_arch_file, tiny_model_dir, tiny_root  # noqa: E402,F401

@@ -15,6 +15,7 @@ from bakeoff.core import aggregations as aggs
 from bakeoff.core import stages as st
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.evaluation_methods import EvaluationMethods
+from bakeoff.core.inference_methods import InferenceMethods
 from bakeoff.core.expressions import ViewExpression, ViewField
 from bakeoff.core.fields import EmbeddedDocumentField, Field
 from bakeoff.core.sample import Sample
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 ITER_CHUNK = 1000
 
 
-class SampleCollection(EvaluationMethods):
+class SampleCollection(EvaluationMethods, InferenceMethods):
     """Base of :class:`Dataset` and :class:`DatasetView`."""
 
     def _root(self) -> Dataset:
@@ -190,7 +191,8 @@ class SampleCollection(EvaluationMethods):
         """Several scalar paths read in one query (one scan), as one list per path."""
         schema, builder = self._builder()
         for path in paths:
-            schema.field(path)
+            if path != ROWID:
+                schema.field(path)
         with read(self._root()._engine) as conn:
             rows = conn.execute(builder.select(list(paths))).all()
         return [[row[i] for row in rows] for i in range(len(paths))]  # 10x faster than zip(*rows)

@@ -30,6 +30,7 @@ def get_engine(uri: str) -> Engine:
             engine = _create_engine(uri)
             _engines[uri] = engine
             from bakeoff.storage import catalog  # catalog imports this module
+            from bakeoff.storage import embeddings  # noqa: F401 - registers its table in the catalog metadata
 
             catalog.create_catalog(engine)
         return engine

@@ -1,0 +1,68 @@
+"""FiftyOne's model methods on datasets and views: a facade over :mod:`bakeoff.inference`.
+
+The pipeline (and torch) load on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class InferenceMethods:
+    def apply_model(self, model: Any, label_field: str = "predictions", confidence_thresh: float | None = None,
+                    store_logits: bool = False, batch_size: int | None = None, num_workers: int | None = None,
+                    skip_failures: bool = True, progress: bool | None = None, use_cache: bool = True, **kwargs):
+        """Classify every image of this collection with ``model`` into the Classification field ``label_field``.
+
+        Decoding runs in worker threads while the model computes; results are
+        committed one batch at a time; image embeddings are cached, so applying
+        the same model again with new classes or prompts decodes nothing; an
+        interrupted run resumes where it stopped. Unreadable images leave the
+        field empty and are listed in ``get_model_run_info(label_field)``
+        (``skip_failures=False`` stops at the first one instead).
+
+        Example::
+
+            model = foz.load_zoo_model("clip-vit-base32-torch", classes=classes)
+            dataset.apply_model(model, label_field="clip")
+        """
+        return self.apply_models({label_field: model}, confidence_thresh=confidence_thresh,
+                                 store_logits=store_logits, batch_size=batch_size, num_workers=num_workers,
+                                 skip_failures=skip_failures, progress=progress, use_cache=use_cache, **kwargs)
+
+    def apply_models(self, models: Mapping[str, Any], confidence_thresh: float | None = None,
+                     store_logits: bool = False, batch_size: int | None = None, num_workers: int | None = None,
+                     skip_failures: bool = True, progress: bool | None = None, use_cache: bool = True, **kwargs):
+        """Apply several models in one pass: each image is decoded once, each model preprocesses it its own way.
+
+        Example::
+
+            dataset.apply_models({"clip": clip, "siglip": siglip}, store_logits=True)
+        """
+        from bakeoff.inference.pipeline import run
+
+        return run(self, models, batch_size=batch_size, num_workers=num_workers, store_logits=store_logits,
+                   confidence_thresh=confidence_thresh, skip_failures=skip_failures, progress=progress,
+                   use_cache=use_cache, **kwargs)
+
+    def compute_embeddings(self, model: Any, embeddings_field: str | None = None, batch_size: int | None = None,
+                           num_workers: int | None = None, skip_failures: bool = True, progress: bool | None = None):
+        """Image embeddings ``[n, d]`` in collection order, from the cache where possible.
+
+        With ``embeddings_field`` they are also stored on the samples.
+        """
+        from bakeoff.inference.pipeline import compute_embeddings
+
+        return compute_embeddings(self, model, batch_size, num_workers, skip_failures, progress, embeddings_field)
+
+    def list_model_runs(self) -> list[str]:
+        from bakeoff.inference.pipeline import list_model_runs
+
+        return list_model_runs(self._root())
+
+    def get_model_run_info(self, label_field: str) -> dict[str, Any]:
+        """Model, fingerprint, classes, prompts, counts, duration and failures of the run that wrote a field."""
+        from bakeoff.inference.pipeline import get_model_run_info
+
+        return get_model_run_info(self._root(), label_field)

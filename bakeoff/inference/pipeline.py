@@ -1,0 +1,385 @@
+"""``apply_model``: read -> decode -> encode -> score -> write, streaming, resumable, cached.
+
+The stages are separate functions so that another runner (Ray Data, a later
+issue) can compose them differently:
+
+- :func:`plan`: which samples each model must process (all, or those still
+  missing after an interrupted run with the same settings);
+- :func:`decode_sample` (worker threads): the file is decoded once and every
+  model's own preprocessing is applied to it;
+- :func:`encode` (main thread): a batch of tensors through one model;
+- :func:`score`: embeddings -> labels, confidences, logits;
+- :func:`write_batch`: one transaction per batch for every model's results and
+  the embedding cache.
+
+Image embeddings are cached per (model fingerprint, file, file size, mtime), so
+applying the same model with new classes or prompts re-scores without decoding.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bakeoff._config import config
+from bakeoff.errors import BakeoffError, FieldError
+from bakeoff.inference.decode import ImageDecodeError, file_identity, load_image
+
+if TYPE_CHECKING:
+    from bakeoff.core.collection import SampleCollection
+
+logger = logging.getLogger(__name__)
+
+RUN_TYPE = "model"
+#: failures kept in a run's results (the count is always exact)
+MAX_RECORDED_FAILURES = 1000
+
+
+@dataclass
+class Task:
+    """One model writing one field."""
+
+    field: str
+    model: Any
+    store_logits: bool
+    confidence_thresh: float | None
+    rowids: set[int] = field(default_factory=set)
+    text_emb: np.ndarray | None = None
+    failures: dict[str, str] = field(default_factory=dict)
+    num_failed: int = 0
+    from_cache: int = 0
+    encoded: int = 0
+    written: int = 0
+
+    def run_config(self, batch_size: int) -> dict[str, Any]:
+        model = self.model
+        return {"model": repr(model), "fingerprint": model.fingerprint, "classes": model.classes,
+                "prompts": model.prompts(), "store_logits": self.store_logits,
+                "confidence_thresh": self.confidence_thresh, "batch_size": batch_size}
+
+
+@dataclass
+class Item:
+    """A sample on its way through the pipeline."""
+
+    rowid: int
+    sample_id: str
+    filepath: str
+    identity: tuple[int, int] | None = None
+    cached: dict[str, np.ndarray] = field(default_factory=dict)  # field -> embedding
+    tensors: dict[str, Any] = field(default_factory=dict)        # field -> preprocessed input
+    error: str | None = None
+
+
+@dataclass
+class Summary:
+    """What a call to apply_model(s) did."""
+
+    num_samples: int = 0
+    decoded: int = 0
+    failed: int = 0
+    duration_s: float = 0.0
+    per_field: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def _prepare_tasks(collection: SampleCollection, models: Mapping[str, Any], store_logits: bool,
+                   confidence_thresh: float | None, batch_size: int) -> list[Task]:
+    from bakeoff.core.fields import EmbeddedDocumentField
+    from bakeoff.core.labels import Classification
+    from bakeoff.storage.identifiers import check_field_name
+
+    root = collection._root()
+    tasks = []
+    for label_field, model in models.items():
+        check_field_name(label_field)
+        if not hasattr(model, "encode_images") or not hasattr(model, "fingerprint"):
+            raise TypeError(f"{label_field!r}: {model!r} is not a zero-shot model; load one with "
+                            "bakeoff.zoo.load_zoo_model(...)")
+        if root.has_field(label_field):
+            existing = root.get_field(label_field)
+            if not (isinstance(existing, EmbeddedDocumentField) and issubclass(existing.document_type, Classification)):
+                raise FieldError(f"field {label_field!r} exists as {existing!r}; pick another label_field")
+        task = Task(label_field, model, store_logits, confidence_thresh)
+        task.text_emb = model.text_embeddings()  # fails early without classes; cached per prompt
+        tasks.append(task)
+    for task in tasks:
+        if not root.has_field(task.field):
+            root.add_sample_field(task.field, EmbeddedDocumentField, embedded_doc_type=Classification)
+    return tasks
+
+
+def plan(collection: SampleCollection, tasks: list[Task], batch_size: int) -> list[tuple[int, str, str]]:
+    """Rows to process; each task's ``rowids`` are all rows, or on resume the ones still missing."""
+    from bakeoff.core.expressions import ViewField as F
+
+    root = collection._root()
+    rows = list(zip(*collection._value_lists(["_rowid", "id", "filepath"]), strict=True)) if len(collection) else []
+    for task in tasks:
+        previous = root._load_run(RUN_TYPE, task.field)
+        config = task.run_config(batch_size)
+        resume = (previous is not None and (previous["config"] or {}).get("status") == "running"
+                  and {k: v for k, v in previous["config"].items() if k not in ("status", "batch_size")}
+                  == {k: v for k, v in config.items() if k != "batch_size"})
+        if resume:
+            missing = collection.match(~F(task.field).exists())
+            task.rowids = set(missing._value_lists(["_rowid"])[0]) if len(missing) else set()
+            logger.info("resuming %r: %d samples left", task.field, len(task.rowids))
+        else:
+            task.rowids = {r[0] for r in rows}
+    needed = set().union(*(t.rowids for t in tasks)) if tasks else set()
+    return [r for r in rows if r[0] in needed]
+
+
+def decode_sample(item: Item, tasks: list[Task], max_pixels: int, draft_size: int | None) -> Item:
+    """Worker thread: decode once, then each model's own preprocessing (only for models without a cached embedding)."""
+    needs = [t for t in tasks if item.rowid in t.rowids and t.field not in item.cached]
+    if not needs:
+        return item
+    try:
+        image = load_image(item.filepath, max_pixels=max_pixels, draft_size=draft_size)
+        for task in needs:
+            item.tensors[task.field] = task.model.preprocess(image)
+    except ImageDecodeError as error:
+        item.error = error.reason
+    except Exception as error:  # noqa: BLE001 - a model's preprocessing failing on one image fails that sample
+        item.error = f"{type(error).__name__}: {error}"
+    return item
+
+
+def encode(task: Task, tensors: list[Any]) -> np.ndarray:
+    return task.model.encode_images(tensors)
+
+
+def score(task: Task, embeddings: np.ndarray) -> tuple[list[str | None], np.ndarray, np.ndarray]:
+    """Labels, confidences and logits for a batch of embeddings."""
+    from bakeoff.models.scoring import top_predictions
+
+    logits = task.model.score(embeddings, task.text_emb)
+    probs = task.model.probabilities(logits)
+    index, confidence = top_predictions(probs)
+    classes = task.model.classes
+    labels: list[str | None] = [classes[i] for i in index]
+    if task.confidence_thresh is not None:
+        labels = [lab if c >= task.confidence_thresh else None for lab, c in zip(labels, confidence, strict=True)]
+    return labels, np.asarray(confidence, dtype=float), logits
+
+
+def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Item]) -> None:
+    """One transaction: every task's labels for the batch, and new embeddings for the cache."""
+    from bakeoff.storage import catalog
+    from bakeoff.storage import samples as store
+    from bakeoff.storage.embeddings import put_embeddings
+    from bakeoff.storage.engine import write
+
+    root = collection._root()
+    _, table = root._sync()
+    now = catalog.utcnow()
+    updates: list[tuple[list[dict[str, Any]]]] = []
+    cache_rows: dict[str, list[tuple[str, int, int, np.ndarray]]] = {}
+    for task in tasks:
+        members = [it for it in batch if it.rowid in task.rowids]
+        good = [it for it in members if it.error is None]
+        to_encode = [it for it in good if task.field not in it.cached]
+        if to_encode:
+            fresh = encode(task, [it.tensors.pop(task.field) for it in to_encode])
+            for it, vector in zip(to_encode, fresh, strict=True):
+                it.cached[task.field] = vector
+                if it.identity is not None:
+                    cache_rows.setdefault(task.model.fingerprint, []).append(
+                        (it.filepath, it.identity[0], it.identity[1], vector))
+            task.encoded += len(to_encode)
+        task.from_cache += len(good) - len(to_encode)
+        rows = []
+        if good:
+            labels, confidences, logits = score(task, np.stack([it.cached[task.field] for it in good]))
+            f = task.field
+            for i, it in enumerate(good):
+                rows.append({store.ROWID: it.rowid, "last_modified_at": now, f: True, f"{f}.label": labels[i],
+                             f"{f}.confidence": float(confidences[i]),
+                             f"{f}.logits": logits[i].astype(np.float32) if task.store_logits else None})
+        for it in members:
+            if it.error is not None:
+                task.num_failed += 1
+                if len(task.failures) < MAX_RECORDED_FAILURES:
+                    task.failures[it.sample_id] = it.error
+                f = task.field
+                rows.append({store.ROWID: it.rowid, "last_modified_at": now, f: None, f"{f}.label": None,
+                             f"{f}.confidence": None, f"{f}.logits": None})
+        task.written += len(rows)
+        updates.append((rows,))
+    with write(root._engine) as conn:
+        for (rows,) in updates:
+            if rows:
+                store.update_rows(conn, table, store.ROWID, rows)
+        for fingerprint, rows in cache_rows.items():
+            put_embeddings(conn, fingerprint, rows)
+
+
+def _lookup_cache(root, tasks: list[Task], items: list[Item]) -> None:
+    from bakeoff.storage.embeddings import get_embeddings
+    from bakeoff.storage.engine import read
+
+    for it in items:
+        try:
+            it.identity = file_identity(it.filepath)
+        except OSError:
+            it.identity = None  # the decoder reports the problem
+    by_fingerprint: dict[str, list[Task]] = {}
+    for task in tasks:
+        by_fingerprint.setdefault(task.model.fingerprint, []).append(task)
+    with read(root._engine) as conn:
+        for fingerprint, group in by_fingerprint.items():
+            wanted = [it.filepath for it in items if it.identity is not None]
+            found = get_embeddings(conn, fingerprint, wanted)
+            for it in items:
+                hit = found.get(it.filepath)
+                if hit is not None and (hit[0], hit[1]) == it.identity:
+                    for task in group:
+                        if it.rowid in task.rowids:
+                            it.cached[task.field] = hit[2]
+
+
+def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int | None = None,
+        num_workers: int | None = None, store_logits: bool = False, confidence_thresh: float | None = None,
+        skip_failures: bool = True, progress: bool | None = None, use_cache: bool = True,
+        max_pixels: int | None = None, draft_size: int | None = None) -> Summary:
+    """Apply several models in one pass over the images (see :meth:`SampleCollection.apply_models`)."""
+    from tqdm.auto import tqdm
+
+    if not models:
+        raise ValueError("apply_models() got no models; pass {'field_name': model, ...}")
+    batch_size = int(batch_size or config.default_batch_size or 32)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    workers = num_workers or min(8, max(2, os.cpu_count() or 2))
+    max_pixels = max_pixels or getattr(config, "max_image_pixels", None) or 250_000_000
+    draft = draft_size if draft_size is not None else 512
+    show = config.show_progress_bars if progress is None else progress
+    root = collection._root()
+    started = time.perf_counter()
+
+    tasks = _prepare_tasks(collection, models, store_logits, confidence_thresh, batch_size)
+    rows = plan(collection, tasks, batch_size)
+    for task in tasks:
+        root._save_run(RUN_TYPE, task.field, {**task.run_config(batch_size), "status": "running"})
+    summary = Summary(num_samples=len(rows))
+    decoded = 0
+    bar = tqdm(total=len(rows), unit="img", desc=", ".join(models), disable=not show, smoothing=0.1)
+    window = max(2 * batch_size, 4 * workers)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bakeoff-decode")
+    try:
+        pending: deque[tuple[Item, Future | None]] = deque()
+        position = 0
+        batch: list[Item] = []
+        while position < len(rows) or pending:
+            # keep the decoders busy, a bounded number of images ahead of the model
+            while position < len(rows) and len(pending) < window:
+                chunk = [Item(*r) for r in rows[position : position + batch_size]]
+                position += len(chunk)
+                if use_cache:
+                    _lookup_cache(root, tasks, chunk)
+                else:
+                    for it in chunk:
+                        try:
+                            it.identity = file_identity(it.filepath)
+                        except OSError:
+                            it.identity = None
+                for it in chunk:
+                    needs = any(it.rowid in t.rowids and t.field not in it.cached for t in tasks)
+                    pending.append((it, pool.submit(decode_sample, it, tasks, max_pixels, draft) if needs else None))
+            item, future = pending.popleft()
+            if future is not None:
+                future.result()
+                decoded += 1
+            if item.error is not None and not skip_failures:
+                write_batch(collection, tasks, batch)  # keep what is done
+                raise ImageDecodeError(item.filepath, item.error)
+            batch.append(item)
+            if len(batch) >= batch_size or (position >= len(rows) and not pending):
+                write_batch(collection, tasks, batch)
+                bar.update(len(batch))
+                batch = []
+        if batch:
+            write_batch(collection, tasks, batch)
+            bar.update(len(batch))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        bar.close()
+    summary.decoded = decoded
+    summary.duration_s = time.perf_counter() - started
+    for task in tasks:
+        summary.failed += task.num_failed
+        summary.per_field[task.field] = {"processed": len(task.rowids), "encoded": task.encoded,
+                                         "from_cache": task.from_cache, "failed": task.num_failed}
+        root._save_run(RUN_TYPE, task.field, {**task.run_config(batch_size), "status": "complete"},
+                       {"num_samples": len(task.rowids), "num_failed": task.num_failed, "failures": task.failures,
+                        "encoded": task.encoded, "from_cache": task.from_cache, "decoded": decoded,
+                        "duration_s": summary.duration_s})
+    root._analyze(len(rows))
+    if summary.failed:
+        logger.warning("%d of %d images could not be read; their fields are empty and the errors are in "
+                       "dataset.get_model_run_info(field)['results']['failures']", summary.failed, len(rows))
+    return summary
+
+
+def compute_embeddings(collection: SampleCollection, model: Any, batch_size: int | None = None,
+                       num_workers: int | None = None, skip_failures: bool = True, progress: bool | None = None,
+                       embeddings_field: str | None = None) -> np.ndarray:
+    """Image embeddings ``[n, d]`` in collection order (NaN rows for unreadable images), via the cache."""
+    from tqdm.auto import tqdm
+
+    batch_size = int(batch_size or config.default_batch_size or 32)
+    workers = num_workers or min(8, max(2, os.cpu_count() or 2))
+    root = collection._root()
+    rows = list(zip(*collection._value_lists(["_rowid", "id", "filepath"]), strict=True)) if len(collection) else []
+    task = Task("_embeddings", model, False, None, rowids={r[0] for r in rows})
+    show = config.show_progress_bars if progress is None else progress
+    out: list[np.ndarray | None] = []
+    from bakeoff.storage.embeddings import put_embeddings
+    from bakeoff.storage.engine import write
+
+    with ThreadPoolExecutor(max_workers=workers) as pool, tqdm(total=len(rows), unit="img", disable=not show) as bar:
+        for start in range(0, len(rows), batch_size):
+            items = [Item(*r) for r in rows[start : start + batch_size]]
+            _lookup_cache(root, [task], items)
+            list(pool.map(lambda it: decode_sample(it, [task], 250_000_000, 512), items))
+            bad = [it for it in items if it.error is not None]
+            if bad and not skip_failures:
+                raise ImageDecodeError(bad[0].filepath, bad[0].error)
+            todo = [it for it in items if it.error is None and task.field not in it.cached]
+            if todo:
+                vectors = model.encode_images([it.tensors.pop(task.field) for it in todo])
+                for it, v in zip(todo, vectors, strict=True):
+                    it.cached[task.field] = v
+                with write(root._engine) as conn:
+                    put_embeddings(conn, model.fingerprint,
+                                   [(it.filepath, *it.identity, it.cached[task.field]) for it in todo
+                                    if it.identity is not None])
+            out.extend(it.cached.get(task.field) for it in items)
+            bar.update(len(items))
+    dim = next((v.shape[0] for v in out if v is not None), 0)
+    matrix = np.stack([v if v is not None else np.full(dim, np.nan, np.float32) for v in out]) if out \
+        else np.zeros((0, dim), np.float32)
+    if embeddings_field:
+        collection.set_values(embeddings_field, [None if np.isnan(v).any() else v for v in matrix])
+    return matrix
+
+
+def list_model_runs(dataset) -> list[str]:
+    return [r["key"] for r in dataset._list_runs(RUN_TYPE)]
+
+
+def get_model_run_info(dataset, label_field: str) -> dict[str, Any]:
+    run = dataset._load_run(RUN_TYPE, label_field)
+    if run is None:
+        raise BakeoffError(f"no model run wrote {label_field!r} on dataset {dataset.name!r}; "
+                           f"model runs: {list_model_runs(dataset)}")
+    return {"key": label_field, "config": run["config"], "results": run["results"], "timestamp": run["updated_at"]}

@@ -1,0 +1,217 @@
+"""apply_model end to end on tiny local models: equality with the adapter, cache, resume, bad images."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import bakeoff as fo
+import bakeoff.zoo as foz
+from bakeoff.inference import ImageDecodeError, load_image
+
+CLASSES = ["red square", "green circle", "blue triangle", "a dog", "a cat"]
+
+
+@pytest.fixture
+def clip_dir(tiny_model_dir) -> Path:
+    return tiny_model_dir("open_clip", "clip")
+
+
+def _load(folder: Path, classes=CLASSES):
+    return foz.load_zoo_model("open-clip-torch", clip_model=f"local-dir:{folder}", pretrained="", classes=classes)
+
+
+@pytest.fixture
+def photos(caltech101_subset):
+    """40 real photos across classes (greyscale ones included)."""
+    return fo.Dataset.from_dir(caltech101_subset / "101_ObjectCategories", max_samples=40, shuffle=True, seed=4,
+                               compute_metadata=False)
+
+
+@pytest.fixture
+def generated(tmp_path, make_image):
+    """Images in every mode the decoder converts, plus a large JPEG for draft mode."""
+    folder = tmp_path / "modes" / "all"
+    make_image(folder / "rgb.jpg", size=(64, 48), color=(200, 20, 20))
+    make_image(folder / "grey.png", size=(40, 40), mode="L")
+    Image.new("CMYK", (30, 50), (10, 200, 30, 0)).save(folder / "cmyk.jpg")
+    Image.new("RGBA", (32, 32), (0, 0, 255, 100)).save(folder / "alpha.png")
+    Image.new("P", (20, 30), 3).save(folder / "palette.png")
+    Image.fromarray((np.arange(48 * 48, dtype=np.uint16) * 20).reshape(48, 48)).save(folder / "deep.png")
+    make_image(folder / "large.jpg", size=(1400, 1100), color=(20, 200, 20))
+    return fo.Dataset.from_dir(folder.parent, compute_metadata=False)
+
+
+def _assert_equal_to_adapter(dataset, field, model):
+    for sample in dataset:
+        alone = model.predict([load_image(sample.filepath)])
+        stored = sample[field]
+        assert stored.label == alone.labels[0]
+        assert stored.confidence == pytest.approx(float(alone.confidences[0]), abs=1e-5)
+        np.testing.assert_allclose(stored.logits, alone.logits[0], atol=1e-5)
+
+
+def test_stored_predictions_equal_classifying_each_image_alone(photos, generated, clip_dir):
+    model = _load(clip_dir)
+    for dataset in (photos, generated):
+        summary = dataset.apply_model(model, label_field="tiny", store_logits=True, batch_size=8)
+        assert summary.failed == 0 and summary.decoded == len(dataset)
+        _assert_equal_to_adapter(dataset, "tiny", model)
+    info = photos.get_model_run_info("tiny")
+    assert info["config"]["classes"] == CLASSES and info["config"]["status"] == "complete"
+    assert info["results"]["num_samples"] == 40 and info["config"]["fingerprint"] == model.fingerprint
+
+
+def test_new_classes_rescore_from_the_cache_without_decoding(photos, clip_dir):
+    model = _load(clip_dir)
+    photos.apply_model(model, label_field="first", batch_size=16)
+    model.classes = photos.distinct("ground_truth.label")
+    cached = photos.apply_model(model, label_field="rescored", store_logits=True)
+    assert cached.decoded == 0 and cached.per_field["rescored"]["from_cache"] == 40
+    fresh = photos.apply_model(model, label_field="fresh", store_logits=True, use_cache=False)
+    assert fresh.decoded == 40
+    assert photos.values("rescored.label") == photos.values("fresh.label")
+    np.testing.assert_allclose(photos.values("rescored.confidence"), photos.values("fresh.confidence"), atol=1e-6)
+    embeddings = photos.compute_embeddings(model)
+    assert embeddings.shape[0] == 40
+    np.testing.assert_allclose(embeddings[0], model.encode_images([load_image(photos.first().filepath)])[0], atol=1e-5)
+
+
+def test_a_changed_file_is_encoded_again(tmp_path, make_image, clip_dir):
+    path = make_image(tmp_path / "imgs" / "x" / "a.jpg", color=(250, 0, 0))
+    make_image(tmp_path / "imgs" / "x" / "b.jpg", color=(0, 0, 250))
+    dataset = fo.Dataset.from_dir(tmp_path / "imgs", compute_metadata=False)
+    model = _load(clip_dir)
+    dataset.apply_model(model, label_field="p", store_logits=True)
+    time.sleep(0.01)
+    make_image(path, size=(50, 50), color=(0, 250, 0))  # same path, new content
+    again = dataset.apply_model(model, label_field="p", store_logits=True)
+    assert again.per_field["p"]["encoded"] == 1 and again.per_field["p"]["from_cache"] == 1
+    _assert_equal_to_adapter(dataset, "p", model)
+
+
+def test_two_models_share_one_decode(photos, clip_dir, tiny_model_dir):
+    a = _load(clip_dir)
+    b = foz.load_zoo_model("zero-shot-classification-transformer-torch",
+                           name_or_path=str(tiny_model_dir("transformers", "clip")), classes=CLASSES)
+    summary = photos.apply_models({"a": a, "b": b}, store_logits=True)
+    assert summary.decoded == 40  # not 80
+    _assert_equal_to_adapter(photos, "a", a)
+    _assert_equal_to_adapter(photos, "b", b)
+
+
+def test_confidence_threshold_empties_low_confidence_labels(photos, clip_dir):
+    model = _load(clip_dir)
+    photos.apply_model(model, label_field="all")
+    threshold = float(np.median(photos.values("all.confidence")))
+    photos.apply_model(model, label_field="confident", confidence_thresh=threshold)
+    for conf, label in zip(photos.values("confident.confidence"), photos.values("confident.label"), strict=True):
+        assert (label is None) == (conf < threshold)
+
+
+def test_bad_arguments(photos, clip_dir):
+    no_classes = _load(clip_dir, classes=None)
+    with pytest.raises(Exception, match="no classes"):
+        photos.apply_model(no_classes, label_field="x")
+    with pytest.raises(fo.FieldError, match="exists as"):
+        photos.apply_model(_load(clip_dir), label_field="filepath")
+    with pytest.raises(TypeError, match="not a zero-shot model"):
+        photos.apply_model("clip", label_field="x")
+
+
+@pytest.fixture
+def broken(tmp_path, make_image):
+    folder = tmp_path / "broken" / "things"
+    make_image(folder / "00_good.jpg", color=(10, 10, 200))
+    (folder / "01_empty.jpg").write_bytes(b"")
+    good = folder / "02_truncated.jpg"
+    make_image(good, size=(200, 200), color=(40, 150, 20))
+    good.write_bytes(good.read_bytes()[:300])
+    (folder / "03_text.jpg").write_text("this is not a jpeg")
+    make_image(folder / "04_bomb.png", size=(300, 300))
+    make_image(folder / "05_good.png", color=(200, 200, 10))
+    dataset = fo.Dataset.from_dir(folder.parent, compute_metadata=False)
+    dataset.add_sample(fo.Sample(folder / "06_missing.jpg", ground_truth=fo.Classification(label="things")))
+    return dataset
+
+
+def test_broken_images_are_recorded_and_skipped(broken, clip_dir):
+    model = _load(clip_dir)
+    summary = broken.apply_model(model, label_field="p", batch_size=2, max_pixels=50_000)
+    assert summary.failed == 5
+    labels = dict(zip(broken.values("filepath"), broken.values("p.label"), strict=True))
+    assert [Path(p).name for p, label in labels.items() if label is not None] == ["00_good.jpg", "05_good.png"]
+    failures = broken.get_model_run_info("p")["results"]["failures"]
+    reasons = {Path(broken[i].filepath).name: why for i, why in failures.items()}
+    assert "empty" in reasons["01_empty.jpg"]
+    assert "truncated" in reasons["02_truncated.jpg"].lower() or "Error" in reasons["02_truncated.jpg"]
+    assert "identify" in reasons["03_text.jpg"]
+    assert "decompression bomb" in reasons["04_bomb.png"]
+    assert "does not exist" in reasons["06_missing.jpg"]
+
+
+def test_skip_failures_false_stops_naming_the_file_and_keeps_committed_batches(broken, clip_dir):
+    model = _load(clip_dir)
+    with pytest.raises(ImageDecodeError, match="01_empty.jpg"):
+        broken.apply_model(model, label_field="p", batch_size=1, skip_failures=False)
+    assert broken.values("p.label")[0] is not None  # the first batch was committed
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_permissions(tmp_path, make_image, clip_dir):
+    path = make_image(tmp_path / "p" / "x" / "locked.jpg")
+    path.chmod(0)
+    dataset = fo.Dataset.from_dir(tmp_path / "p", compute_metadata=False)
+    dataset.apply_model(_load(clip_dir), label_field="p")
+    assert "permission" in next(iter(dataset.get_model_run_info("p")["results"]["failures"].values()))
+
+
+RESUMABLE = """
+import sys, time
+import bakeoff as fo, bakeoff.zoo as foz
+from bakeoff.inference import pipeline
+dataset = fo.load_dataset("resume")
+model = foz.load_zoo_model("open-clip-torch", clip_model="local-dir:{folder}", pretrained="", classes={classes!r})
+original = pipeline.write_batch
+def slow_write(*args, **kwargs):
+    original(*args, **kwargs)
+    print("batch", flush=True)
+    time.sleep(0.3)
+pipeline.write_batch = slow_write
+dataset.apply_model(model, label_field="p", batch_size=4, store_logits=True, progress=False)
+"""
+
+
+def test_kill_minus_nine_then_resume_gives_the_uninterrupted_result(photos, clip_dir, bakeoff_home):
+    photos.persistent = True
+    photos.name = "resume"
+    reference = photos.clone("reference")
+    model = _load(clip_dir)
+    reference.apply_model(model, label_field="p", batch_size=4, store_logits=True)
+
+    env = {**os.environ, "BAKEOFF_HOME": str(bakeoff_home), "HF_HUB_OFFLINE": "1"}
+    child = subprocess.Popen([sys.executable, "-c", RESUMABLE.format(folder=clip_dir, classes=CLASSES)],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    batches = 0
+    while batches < 3:
+        line = child.stdout.readline()
+        assert line, child.stderr.read()
+        batches += line.startswith("batch")
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=30)
+    done = photos.count("p")
+    assert 12 <= done < 40  # whole batches of 4 survived, the rest is missing
+
+    summary = photos.apply_model(model, label_field="p", batch_size=4, store_logits=True)
+    assert summary.per_field["p"]["processed"] == 40 - done  # only what was missing
+    assert photos.values("p.label") == reference.values("p.label")
+    np.testing.assert_allclose(np.stack(photos.values("p.logits")), np.stack(reference.values("p.logits")), atol=1e-6)
+    assert photos.count("p") == 40 and len(set(photos.values("id"))) == 40
