@@ -172,7 +172,7 @@ def score(task: Task, embeddings: np.ndarray) -> tuple[list[str | None], np.ndar
     return labels, np.asarray(confidence, dtype=float), logits
 
 
-def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Item]) -> None:
+def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Item], use_cache: bool = True) -> None:
     """One transaction: every task's labels for the batch, and new embeddings for the cache."""
     from bakeoff.storage import catalog
     from bakeoff.storage import samples as store
@@ -192,7 +192,7 @@ def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Ite
             fresh = encode(task, [it.tensors.pop(task.field) for it in to_encode])
             for it, vector in zip(to_encode, fresh, strict=True):
                 it.cached[task.field] = vector
-                if it.identity is not None:
+                if it.identity is not None and use_cache:
                     cache_rows.setdefault(task.model.fingerprint, []).append(
                         (it.filepath, it.identity[0], it.identity[1], vector))
             task.encoded += len(to_encode)
@@ -300,15 +300,15 @@ def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int
                 future.result()
                 decoded += 1
             if item.error is not None and not skip_failures:
-                write_batch(collection, tasks, batch)  # keep what is done
+                write_batch(collection, tasks, batch, use_cache)  # keep what is done
                 raise ImageDecodeError(item.filepath, item.error)
             batch.append(item)
             if len(batch) >= batch_size or (position >= len(rows) and not pending):
-                write_batch(collection, tasks, batch)
+                write_batch(collection, tasks, batch, use_cache)
                 bar.update(len(batch))
                 batch = []
         if batch:
-            write_batch(collection, tasks, batch)
+            write_batch(collection, tasks, batch, use_cache)
             bar.update(len(batch))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -21,8 +21,8 @@ CONNECT_TIMEOUT = 15
 
 
 def offline() -> bool:
-    """True when ``BAKEOFF_OFFLINE`` (or ``HF_HUB_OFFLINE``) forbids network access."""
-    return any(os.environ.get(v, "").lower() in ("1", "true", "yes") for v in ("BAKEOFF_OFFLINE", "HF_HUB_OFFLINE"))
+    """True when ``BAKEOFF_OFFLINE`` forbids downloads (``HF_HUB_OFFLINE`` governs only Hugging Face)."""
+    return os.environ.get("BAKEOFF_OFFLINE", "").lower() in ("1", "true", "yes")
 
 
 def md5sum(path: Path, chunk: int = 1 << 20) -> str:
@@ -41,7 +41,7 @@ def download(url: str, destination: Path, md5: str | None = None, progress: bool
     destination.parent.mkdir(parents=True, exist_ok=True)
     fix = where_to_put or f"download {url} on a connected machine and put it at {destination}"
     if offline():
-        raise ZooDownloadError(f"cannot download {url}: offline mode is on (BAKEOFF_OFFLINE/HF_HUB_OFFLINE); {fix}")
+        raise ZooDownloadError(f"cannot download {url}: offline mode is on (BAKEOFF_OFFLINE); {fix}")
     partial = destination.with_name(destination.name + ".part")
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "bakeoff"})

@@ -55,8 +55,11 @@ while time.time() < deadline:
 assert seen == sorted(seen), seen
 print(len(set(seen)), seen[-1])
 """ % gate, bakeoff_home)
-    out, err = reader.communicate(timeout=120)
-    writer.communicate(timeout=120)
+    try:
+        out, err = reader.communicate(timeout=120)
+    finally:
+        open(gate, "w").close()  # never leave the writer waiting, whatever the reader did
+        writer.communicate(timeout=120)
     assert reader.returncode == 0, err
     assert writer.returncode == 0
     distinct_counts, last = map(int, out.split())
