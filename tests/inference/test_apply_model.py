@@ -215,3 +215,18 @@ def test_kill_minus_nine_then_resume_gives_the_uninterrupted_result(photos, clip
     assert photos.values("p.label") == reference.values("p.label")
     np.testing.assert_allclose(np.stack(photos.values("p.logits")), np.stack(reference.values("p.logits")), atol=1e-6)
     assert photos.count("p") == 40 and len(set(photos.values("id"))) == 40
+
+
+def test_compare_reports_top5_from_stored_logits(photos, clip_dir):
+    model = _load(clip_dir, classes=photos.distinct("ground_truth.label"))
+    photos.apply_model(model, label_field="tiny", store_logits=True)
+    row = fo.compare(photos, pred_fields=["tiny"]).table[0]
+    order = model.classes
+    expected = np.mean([
+        truth in [order[j] for j in np.argsort(-np.asarray(logits))[:5]]
+        for truth, logits in zip(photos.values("ground_truth.label"), photos.values("tiny.logits"), strict=True)
+    ])
+    assert row["top5_accuracy"] == pytest.approx(expected)
+    assert row["top5_accuracy"] >= row["accuracy"]
+    results = photos.evaluate_classifications("tiny", eval_key="tiny_top5", method="top-k", k=5)  # classes from the run
+    assert results.metrics()["top_5_accuracy"] == pytest.approx(expected)
