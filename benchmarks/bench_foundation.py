@@ -12,13 +12,14 @@ or ``--fiftyone-python`` points at an interpreter that can import it.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from comparison import add_fiftyone_arguments, run_workload  # noqa: E402
+from comparison import systems as find_systems  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,39 +47,19 @@ print(json.dumps({"import + first dataset": first, "add_samples": add, "set_valu
 """
 
 
-def run(python: str, system: str, n: int, home: str) -> dict[str, float]:
-    env = {**os.environ, "BAKEOFF_HOME": home, "BAKEOFF_SHOW_PROGRESS_BARS": "0", "FIFTYONE_DO_NOT_TRACK": "true",
-           "FIFTYONE_DATABASE_DIR": os.path.join(home, "fo-db"), "FIFTYONE_SHOW_PROGRESS_BARS": "false"}
-    out = subprocess.run([python, "-c", WORKLOAD, system, str(n)], capture_output=True, text=True, env=env, cwd=ROOT)
-    if out.returncode != 0:
-        raise RuntimeError(f"{system} failed:\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def has_fiftyone(python: str | None) -> bool:
-    if not python or not Path(python).exists():
-        return False
-    return subprocess.run([python, "-c", "import fiftyone"], capture_output=True).returncode == 0
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--num-samples", type=int, default=100_000)
     parser.add_argument("-r", "--repeats", type=int, default=3)
-    parser.add_argument("--fiftyone-python", default=str(ROOT / ".bench-fo" / "bin" / "python"))
+    add_fiftyone_arguments(parser)
     args = parser.parse_args()
-
-    systems = {"bakeoff": sys.executable}
-    if has_fiftyone(args.fiftyone_python):
-        systems["fiftyone"] = args.fiftyone_python
-    else:
-        print(f"FiftyOne not found at {args.fiftyone_python}: measuring bakeoff only (see ../shared/BENCHMARKS.md)\n")
+    systems = find_systems(args)
 
     results: dict[str, list[dict[str, float]]] = {s: [] for s in systems}
     with tempfile.TemporaryDirectory() as home:
         for _ in range(args.repeats):
             for system, python in systems.items():  # alternate: both see the same load
-                results[system].append(run(python, system, args.num_samples, home))
+                results[system].append(run_workload(WORKLOAD, python, system, [args.num_samples], home))
 
     metrics = list(results["bakeoff"][0])
     header = f"{'metric (' + format(args.num_samples, ',') + ' samples)':<36}" + "".join(f"{s:>12}" for s in systems)

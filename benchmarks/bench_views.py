@@ -12,12 +12,13 @@ runs ``--repeats`` times and the median is reported. FiftyOne runs from
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from comparison import add_fiftyone_arguments, run_workload  # noqa: E402
+from comparison import systems as find_systems  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,35 +69,15 @@ print(json.dumps({"build": build, "times": times, "answers": answers}, default=s
 """
 
 
-def run(python: str, system: str, n: int, repeats: int, home: str) -> dict:
-    env = {**os.environ, "BAKEOFF_HOME": home, "BAKEOFF_SHOW_PROGRESS_BARS": "0", "FIFTYONE_DO_NOT_TRACK": "true",
-           "FIFTYONE_DATABASE_DIR": os.path.join(home, "fo-db"), "FIFTYONE_SHOW_PROGRESS_BARS": "false"}
-    out = subprocess.run([python, "-c", WORKLOAD, system, str(n), str(repeats)], capture_output=True, text=True,
-                         env=env, cwd=ROOT)
-    if out.returncode != 0:
-        raise RuntimeError(f"{system} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--num-samples", type=int, default=100_000)
     parser.add_argument("-r", "--repeats", type=int, default=5)
-    parser.add_argument("--fiftyone-python", default=str(ROOT / ".bench-fo" / "bin" / "python"))
-    parser.add_argument("--no-fiftyone", action="store_true")
+    add_fiftyone_arguments(parser)
     args = parser.parse_args()
-
-    systems = {"bakeoff": sys.executable}
-    fo_python = Path(args.fiftyone_python)
-    if not args.no_fiftyone and fo_python.exists() and subprocess.run(
-            [str(fo_python), "-c", "import fiftyone"], capture_output=True).returncode == 0:
-        systems["fiftyone"] = str(fo_python)
-    elif not args.no_fiftyone:
-        print(f"FiftyOne not found at {fo_python}: measuring bakeoff only\n")
-    results = {}
+    systems = find_systems(args)
     with tempfile.TemporaryDirectory() as home:
-        for system, python in systems.items():
-            results[system] = run(python, system, args.num_samples, args.repeats, home)
+        results = {s: run_workload(WORKLOAD, p, s, [args.num_samples, args.repeats], home) for s, p in systems.items()}
 
     if "fiftyone" in results:
         same = {k: results["bakeoff"]["answers"][k] == results["fiftyone"]["answers"][k]
