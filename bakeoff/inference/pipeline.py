@@ -31,7 +31,13 @@ import numpy as np
 
 from bakeoff._config import config
 from bakeoff.errors import BakeoffError, FieldError
-from bakeoff.inference.decode import ImageDecodeError, file_identity, load_image
+from bakeoff.inference.decode import (
+    DEFAULT_DRAFT_SIZE,
+    DEFAULT_MAX_PIXELS,
+    ImageDecodeError,
+    file_identity,
+    load_image,
+)
 
 if TYPE_CHECKING:
     from bakeoff.core.collection import SampleCollection
@@ -260,8 +266,8 @@ def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     workers = num_workers or min(8, max(2, os.cpu_count() or 2))
-    max_pixels = max_pixels or getattr(config, "max_image_pixels", None) or 250_000_000
-    draft = draft_size if draft_size is not None else 512
+    max_pixels = max_pixels or DEFAULT_MAX_PIXELS
+    draft = draft_size if draft_size is not None else DEFAULT_DRAFT_SIZE
     show = config.show_progress_bars if progress is None else progress
     root = collection._root()
     started = time.perf_counter()
@@ -350,7 +356,7 @@ def compute_embeddings(collection: SampleCollection, model: Any, batch_size: int
         for start in range(0, len(rows), batch_size):
             items = [Item(*r) for r in rows[start : start + batch_size]]
             _lookup_cache(root, [task], items)
-            list(pool.map(lambda it: decode_sample(it, [task], 250_000_000, 512), items))
+            list(pool.map(lambda it: decode_sample(it, [task], DEFAULT_MAX_PIXELS, DEFAULT_DRAFT_SIZE), items))
             bad = [it for it in items if it.error is not None]
             if bad and not skip_failures:
                 raise ImageDecodeError(bad[0].filepath, bad[0].error)
