@@ -215,16 +215,25 @@ class Comparison:
 
         return write_comparison_report(self, path, max_thumbnails)
 
+    def formatted_table(self) -> list[dict[str, str]]:
+        """The per-model table as display strings ("-" where a metric does not apply)."""
+        def pct(x):
+            return f"{x * 100:.1f}%" if x is not None else "-"
+
+        def num(x):
+            return f"{x:.3f}" if x is not None else "-"
+
+        return [{"model": r["model"], "accuracy": pct(r["accuracy"]),
+                 "ci": f"{r['accuracy_ci'][0] * 100:.1f}-{r['accuracy_ci'][1] * 100:.1f}%",
+                 "balanced": pct(r["balanced_accuracy"]), "top5": pct(r["top5_accuracy"]),
+                 "confidence": num(r["mean_confidence"]), "ece": num(r["ece"])} for r in self.table]
+
     def __str__(self) -> str:
         head = f"{'model':<24}{'percent correct':>17}{'95% CI':>17}{'balanced':>10}{'top-5':>8}{'mean conf':>11}{'ECE':>7}"
         lines = [f"{len(self.ids)} samples, ground truth {self.gt_field!r}", head, "-" * len(head)]
-        for row in self.table:
-            lo, hi = row["accuracy_ci"]
-            top5 = f"{row['top5_accuracy'] * 100:.1f}" if row["top5_accuracy"] is not None else "-"
-            conf = f"{row['mean_confidence']:.3f}" if row["mean_confidence"] is not None else "-"
-            ece = f"{row['ece']:.3f}" if row["ece"] is not None else "-"
-            lines.append(f"{row['model']:<24}{row['accuracy'] * 100:>16.1f}%{f'{lo * 100:.1f}-{hi * 100:.1f}':>17}"
-                         f"{row['balanced_accuracy'] * 100:>9.1f}%{top5:>8}{conf:>11}{ece:>7}")
+        for cells in self.formatted_table():
+            lines.append(f"{cells['model']:<24}{cells['accuracy']:>17}{cells['ci']:>17}{cells['balanced']:>10}"
+                         f"{cells['top5']:>8}{cells['confidence']:>11}{cells['ece']:>7}")
         if self.pairs:
             lines += ["", f"{'pair':<40}{'agree':>8}{'A right B wrong':>17}{'A wrong B right':>17}{'McNemar p':>11}"]
             for p in self.pairs:

@@ -87,15 +87,9 @@ def write_results_report(results: ClassificationResults, path: str) -> str:
 
 
 def write_comparison_report(comparison: Comparison, path: str, max_thumbnails: int = 24) -> str:
-    rows = []
-    for row in comparison.table:
-        lo, hi = row["accuracy_ci"]
-        top5 = f"{row['top5_accuracy'] * 100:.1f}%" if row["top5_accuracy"] is not None else "–"
-        conf = f"{row['mean_confidence']:.3f}" if row["mean_confidence"] is not None else "–"
-        ece = f"{row['ece']:.3f}" if row["ece"] is not None else "–"
-        rows.append(f"<tr><td>{html.escape(row['model'])}</td><td>{row['accuracy'] * 100:.1f}%</td>"
-                    f"<td>{lo * 100:.1f}–{hi * 100:.1f}%</td><td>{row['balanced_accuracy'] * 100:.1f}%</td>"
-                    f"<td>{top5}</td><td>{conf}</td><td>{ece}</td></tr>")
+    rows = ["<tr>" + "".join(f"<td>{html.escape(cells[k])}</td>" for k in
+                             ("model", "accuracy", "ci", "balanced", "top5", "confidence", "ece")) + "</tr>"
+            for cells in comparison.formatted_table()]
     table = ("<table><tr><th>model</th><th>percent correct</th><th>95% CI</th><th>balanced accuracy</th>"
              f"<th>top-5</th><th>mean confidence</th><th>ECE</th></tr>{''.join(rows)}</table>")
     pairs = "".join(
