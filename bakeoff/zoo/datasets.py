@@ -44,6 +44,8 @@ class ZooDataset:
     license: str = ""
     source: str = ""
     tags: tuple[str, ...] = field(default=())
+    #: datasets made locally instead of downloaded: writes the class folders into the given folder
+    generate: Callable[[Path], None] | None = None
 
     def local_dir(self, dataset_dir: str | Path | None = None) -> Path | None:
         """The class-folder root if a copy is already present, else None."""
@@ -62,8 +64,13 @@ class ZooDataset:
         return base / self.dir_in_archive
 
     def fetch(self, dataset_dir: str | Path | None = None, progress: bool = True) -> Path:
-        """Download and unpack into the zoo folder (or ``dataset_dir``); return the class-folder root."""
+        """Download and unpack (or generate) into the zoo folder (or ``dataset_dir``); return the class-folder root."""
         target = self.expected_dir(dataset_dir)
+        if self.generate is not None:
+            with tempfile.TemporaryDirectory(dir=_scratch(target)) as tmp:
+                self.generate(Path(tmp) / "classes")
+                move_into_place(Path(tmp) / "classes", target)
+            return target
         where = (
             f"download {self.url} on a connected machine and unpack it so that the class folders are in "
             f"{target} (e.g. {target}/<class>/<image>.jpg), or pass dataset_dir="
@@ -98,6 +105,12 @@ def _scratch(target: Path) -> Path:
     return target.parent
 
 
+def _generate_demo_shapes(folder: Path) -> None:
+    from bakeoff.demo.shapes import write_dataset
+
+    write_dataset(folder, per_class=20, seed=0, size=64)
+
+
 def caltech256_label(folder: str) -> str:
     """``'001.ak47'`` -> ``'ak47'``, ``'232.t-shirt'`` -> ``'t-shirt'``."""
     return re.sub(r"^\d+\.", "", folder)
@@ -129,6 +142,18 @@ ZOO_DATASETS: dict[str, ZooDataset] = {
             license="CC-BY-4.0",
             source="https://data.caltech.edu/records/nyy15-4j048",
             tags=("image", "classification"),
+        ),
+        ZooDataset(
+            name="demo-shapes",
+            description="bakeoff's synthetic demo: 1,280 64-px images of 8 colours x 8 shapes, generated "
+                        "on first use (no download)",
+            url="",
+            archive_name="",
+            dir_in_archive="shapes",
+            license="CC0-1.0",
+            source="bakeoff.demo.shapes (seed 0, 20 images per class)",
+            tags=("image", "classification", "synthetic"),
+            generate=_generate_demo_shapes,
         ),
     )
 }
