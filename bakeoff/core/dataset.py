@@ -417,7 +417,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
 
     # -- copies, metadata, summary --------------------------------------------------------
     def clone(self, name: str | None = None, persistent: bool = False) -> Dataset:
-        """A new dataset with the same samples (same ids), fields and runs."""
+        """A new dataset with the same samples (same ids), fields, indexes and runs."""
         schema, table = self._sync()
         copy = Dataset(name, persistent=persistent)
         target = store.build_table(copy._table_name, schema.columns())
@@ -426,6 +426,9 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
             new_table.drop(conn)
             store.create_table(conn, target)
             store.copy_rows(conn, table, target)
+            for columns in store.list_indexes(conn, table).values():
+                if len(columns) == 1 and columns[0] not in ("id", "filepath"):
+                    store.create_index(conn, target, columns[0])
             conn.execute(catalog.fields_table.delete().where(catalog.fields_table.c.dataset_id == copy._id))
             catalog.copy_catalog_rows(conn, self._id, copy._id)
             catalog.bump_schema_version(conn, copy._id)

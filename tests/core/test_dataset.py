@@ -169,6 +169,8 @@ def test_clone_copies_samples_fields_and_descriptions():
     assert copy.get_field("ground_truth").description == "human labels"
     copy.set_values("index", [9, 9, 9])
     assert dataset.values("index") == [0, 1, 2]
+    dataset.create_index("index")
+    assert set(dataset.clone("dst2").list_indexes()) == set(dataset.list_indexes()) >= {"index", "ground_truth.label"}
 
 
 def test_field_schema_filters_like_the_tutorial():
