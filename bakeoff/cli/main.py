@@ -61,6 +61,13 @@ def _zoo_load(args) -> int:
     return 0
 
 
+def _demo(args) -> int:
+    from bakeoff.demo.run import run_demo
+
+    run_demo(report=args.report, fresh=args.fresh)
+    return 0
+
+
 def _print_summary(dataset, label_field: str) -> None:
     print(dataset)
     labels = dataset.values(f"{label_field}.label")
@@ -102,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = dsub.add_parser("delete", help="delete a dataset")
     p.add_argument("name")
     p.set_defaults(func=_datasets_delete)
+
+    demo = commands.add_parser("demo", help="the whole bake-off offline: bakeoff's demo models on synthetic shapes")
+    demo.add_argument("--report", default="bakeoff-demo-report.html", help="where to write the HTML report")
+    demo.add_argument("--fresh", action="store_true", help="rebuild the demo dataset and re-run every model")
+    demo.set_defaults(func=_demo)
 
     zoo = commands.add_parser("zoo", help="zoo datasets")
     zsub = zoo.add_subparsers(dest="action", required=True)

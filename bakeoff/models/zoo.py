@@ -28,6 +28,7 @@ Example::
 from __future__ import annotations
 
 import fnmatch
+from pathlib import Path
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -129,6 +130,15 @@ _alias("altclip", "zero-shot-classification-transformer-torch", "AltCLIP (BAAI),
        name_or_path="BAAI/AltCLIP")
 _alias("align-base", "zero-shot-classification-transformer-torch", "ALIGN base (Kakao Brain), temperature scoring",
        name_or_path="kakaobrain/align-base")
+
+# bakeoff's own demo models: tiny, trained on synthetic shapes, shipped in the package (see bakeoff/demo/models)
+_DEMO_MODELS = Path(__file__).resolve().parents[1] / "demo" / "models"
+_alias("demo-clip", "zero-shot-classification-transformer-torch",
+       "bakeoff's demo CLIP (1M parameters, 64 px), trained on synthetic coloured shapes; works offline",
+       name_or_path=str(_DEMO_MODELS / "demo-clip"))
+_alias("demo-siglip", "zero-shot-classification-transformer-torch",
+       "bakeoff's demo SigLIP (0.5M parameters, 64 px, sigmoid scoring), trained on synthetic coloured shapes",
+       name_or_path=str(_DEMO_MODELS / "demo-siglip"))
 
 
 def list_zoo_models(pattern: str | None = None) -> list[str]:

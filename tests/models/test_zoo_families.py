@@ -40,6 +40,8 @@ _ALIAS_KIND = {
     "siglip-vit-b16": "siglip",
     "altclip": "altclip",
     "align-base": "align",
+    "demo-clip": "clip",
+    "demo-siglip": "siglip",
 }
 
 
