@@ -133,7 +133,7 @@ def build_model(kind: str, tok, width: int, vision_layers: int, text_layers: int
         processor = tf.CLIPImageProcessor(size={"shortest_edge": size}, crop_size={"height": size, "width": size})
         text_kwargs = {"padding": True}
     else:  # SigLIP: text padded to 64 tokens with no attention mask, as bakeoff (and the original) runs it
-        text.update(max_position_embeddings=64)
+        text.update(max_position_embeddings=64, bos_token_id=None)  # no <s>: SigLIP text has no start token
         model = tf.SiglipModel(tf.SiglipConfig(text_config=text, vision_config=vision))
         with torch.no_grad():  # SigLIP's initialisation: scale 10, bias -10
             model.logit_scale.fill_(math.log(10.0))

@@ -1,0 +1,29 @@
+"""`bakeoff demo`: the whole workflow offline on the shipped demo models."""
+
+from __future__ import annotations
+
+import io
+
+import bakeoff as fo
+from bakeoff.cli.main import main
+from bakeoff.demo.run import available_models, run_demo
+
+
+def test_demo_runs_end_to_end_and_the_cli_reuses_its_results(tmp_path, capsys):
+    out = io.StringIO()
+    comparison = run_demo(report=str(tmp_path / "report.html"), out=out)
+    text = out.getvalue()
+    fields = [m.replace("-", "_") for m in available_models()]
+    assert fields and comparison.models == fields
+    assert "percent correct" in text and "mean confidence" in text and all(f in text for f in fields)
+    assert (tmp_path / "report.html").read_text().startswith("<!doctype html>")
+    dataset = fo.load_dataset("demo-shapes")
+    assert dataset.persistent and len(dataset) == 1280
+    assert sorted(dataset.list_evaluations()) == sorted(f"{f}_eval" for f in fields)
+    first_run = {f: dataset.get_model_run_info(f)["timestamp"] for f in fields}
+
+    # `bakeoff demo` again: evaluates and reports, but does not apply the models a second time
+    assert main(["demo", "--report", str(tmp_path / "again.html")]) == 0
+    printed = capsys.readouterr().out
+    assert "percent correct" in printed and "report:" in printed and (tmp_path / "again.html").is_file()
+    assert {f: dataset.get_model_run_info(f)["timestamp"] for f in fields} == first_run
