@@ -38,7 +38,7 @@ OUT = ROOT / "bakeoff" / "demo" / "models"
 SPECIALS = ["<pad>", "<unk>", "<s>", "</s>"]  # </s> is not id 2: transformers' CLIP then pools at the first </s>
 
 
-def build_tokenizer(folder: Path, bos: bool = True):
+def build_tokenizer(folder: Path, bos: bool = True, eos_last: bool = False):
     """A word-level tokenizer over the caption vocabulary (built in a second, no download).
 
     CLIP-style: ``<s> words </s>``; SigLIP-style (``bos=False``): ``words </s>``.
@@ -48,7 +48,9 @@ def build_tokenizer(folder: Path, bos: bool = True):
 
     words = sorted({w for c in COLORS for s in SHAPES for caption in captions_for(c, s) for w in caption.split()}
                    | {"photo", "of", "a", "an", "the"})
-    vocab = {token: i for i, token in enumerate(SPECIALS + words)}
+    # open_clip's text transformer pools at the highest token id (argmax): there </s> must come last
+    order = ["<pad>", "<unk>", "<s>", *words, "</s>"] if eos_last else SPECIALS + words
+    vocab = {token: i for i, token in enumerate(order)}
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     tok.normalizer = normalizers.Lowercase()
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
@@ -143,12 +145,32 @@ def build_model(kind: str, tok, width: int, vision_layers: int, text_layers: int
     return model, processor, text_kwargs
 
 
+def build_open_clip(folder: Path, tok, width: int, vision_layers: int, text_layers: int, size: int):
+    """An open_clip ``local-dir:`` folder: open_clip_config.json (with the local tokenizer) plus weights."""
+    import open_clip
+
+    model_cfg = {
+        "embed_dim": 64,
+        "vision_cfg": {"image_size": size, "layers": vision_layers, "width": width, "patch_size": 8, "head_width": 32},
+        "text_cfg": {"context_length": 16, "vocab_size": len(tok), "width": width, "heads": 2, "layers": text_layers,
+                     "hf_tokenizer_name": "local-dir", "pool_type": "argmax"},
+    }
+    preprocess_cfg = {"mean": [0.48145466, 0.4578275, 0.40821073], "std": [0.26862954, 0.26130258, 0.27577711],
+                      "interpolation": "bicubic", "resize_mode": "shortest"}
+    (folder / "open_clip_config.json").write_text(json.dumps({"model_cfg": model_cfg, "preprocess_cfg": preprocess_cfg},
+                                                             indent=1))
+    model, _, transform = open_clip.create_model_and_transforms(f"local-dir:{folder}", load_weights=False)
+    return model, transform, open_clip.get_tokenizer(f"local-dir:{folder}")
+
+
 def train(name: str, kind: str, steps: int, width: int, vision_layers: int, text_layers: int, seed: int) -> dict:
     torch.manual_seed(seed)
     folder = OUT / name
     folder.mkdir(parents=True, exist_ok=True)
-    tok = build_tokenizer(folder, bos=kind == "clip")
+    tok = build_tokenizer(folder, bos=kind != "siglip", eos_last=kind == "open_clip")
     size = 64
+    if kind == "open_clip":
+        return train_open_clip(name, folder, tok, steps, width, vision_layers, text_layers, seed, size)
     model, processor, text_kwargs = build_model(kind, tok, width, vision_layers, text_layers, size)
     images, colors, shapes = training_images(per_class=40, seed=1, size=size)
     pixels = processor(images=images, return_tensors="pt")["pixel_values"]
@@ -194,7 +216,42 @@ def train(name: str, kind: str, steps: int, width: int, vision_layers: int, text
     return {"folder": folder, "seconds": seconds, "steps": steps, "params": params, "batch": batch, "kind": kind}
 
 
-def evaluate(name: str, folder: Path) -> float:
+def train_open_clip(name, folder, tok, steps, width, vision_layers, text_layers, seed, size) -> dict:
+    from safetensors.torch import save_file
+
+    model, transform, tokenizer = build_open_clip(folder, tok, width, vision_layers, text_layers, size)
+    images, colors, shapes = training_images(per_class=40, seed=1, size=size)
+    pixels = torch.stack([transform(image) for image in images])
+    colors_t, shapes_t = torch.tensor(colors), torch.tensor(shapes)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+    warmup = max(1, steps // 20)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    rng = random.Random(seed)
+    batch = 128
+    model.train()
+    start = time.perf_counter()
+    for step in range(steps):
+        idx = torch.tensor(rng.sample(range(len(images)), batch))
+        texts, need_color, need_shape = caption_batch(colors[idx.numpy()], shapes[idx.numpy()], rng)
+        image_emb = model.encode_image(pixels[idx], normalize=True)
+        text_emb = model.encode_text(tokenizer(texts), normalize=True)
+        loss = multi_positive_loss(image_emb, text_emb, model.logit_scale.exp().clamp(max=100), colors_t[idx],
+                                   shapes_t[idx], need_color, need_shape)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        if step % 50 == 0 or step == steps - 1:
+            print(f"{name} step {step:5d} loss {loss.item():.3f} ({time.perf_counter() - start:.0f} s)", flush=True)
+    seconds = time.perf_counter() - start
+    state = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()}
+    save_file(state, str(folder / "open_clip_model.safetensors"))
+    params = sum(p.numel() for p in model.parameters())
+    return {"folder": folder, "seconds": seconds, "steps": steps, "params": params, "batch": batch, "kind": "open_clip"}
+
+
+def evaluate(name: str, folder: Path, kind: str = "clip") -> float:
     """Zero-shot top-1 on the demo-shapes zoo dataset through bakeoff's public API."""
     import bakeoff as fo
     import bakeoff.zoo as foz
@@ -204,8 +261,12 @@ def evaluate(name: str, folder: Path) -> float:
         fo.config.show_progress_bars = False
         dataset = foz.load_zoo_dataset("demo-shapes")
         classes = dataset.distinct("ground_truth.label")
-        model = foz.load_zoo_model("zero-shot-classification-transformer-torch", name_or_path=str(folder),
-                                   classes=classes, text_prompt="a photo of a")
+        if kind == "open_clip":
+            model = foz.load_zoo_model("open-clip-torch", clip_model=f"local-dir:{folder}", pretrained="",
+                                       classes=classes, text_prompt="a photo of a")
+        else:
+            model = foz.load_zoo_model("zero-shot-classification-transformer-torch", name_or_path=str(folder),
+                                       classes=classes, text_prompt="a photo of a")
         field = name.replace("-", "_")
         dataset.apply_model(model, label_field=field)
         results = dataset.evaluate_classifications(field, eval_key=f"{field}_eval")
@@ -218,12 +279,12 @@ def write_card(name: str, info: dict, accuracy: float, description: str) -> None
 
 {description}
 
-- Library: transformers `{"CLIPModel" if info["kind"] == "clip" else "SiglipModel"}`, {info['params']:,} parameters, {size_mb:.1f} MB on disk.
+- Library: {LIBRARY[info["kind"]]}, {info['params']:,} parameters, {size_mb:.1f} MB on disk.
 - Data: `bakeoff.demo.write_dataset(per_class=40, seed=1, size=64)` — 2,560 synthetic images of
   8 colours x 8 shapes, one random caption per image per step (70% colour+shape, 15% shape only,
   15% colour only).
 - Training: {info['steps']} steps of batch {info['batch']}, AdamW (lr 1e-3, cosine, 5% warm-up),
-  {"multi-positive softmax contrastive" if info["kind"] == "clip" else "multi-positive pairwise sigmoid"} loss, seed 0; {info['seconds'] / 60:.1f} minutes on the 2-core build machine
+  {"multi-positive pairwise sigmoid" if info["kind"] == "siglip" else "multi-positive softmax contrastive"} loss, seed 0; {info['seconds'] / 60:.1f} minutes on the 2-core build machine
   (torch {torch.__version__}).
 - Zero-shot top-1 on the `demo-shapes` zoo dataset (seed 0, 1,280 images, 64 classes, prompt
   "a photo of a <class>"): **{accuracy * 100:.1f}%** (chance 1.6%).
@@ -233,6 +294,9 @@ def write_card(name: str, info: dict, accuracy: float, description: str) -> None
     print(card)
 
 
+LIBRARY = {"clip": "transformers `CLIPModel`", "siglip": "transformers `SiglipModel`",
+           "open_clip": "open_clip `CLIP` in a `local-dir:` folder (open_clip_config.json, weights, tokenizer)"}
+
 MODELS = {
     "demo-clip": dict(kind="clip", width=128, vision_layers=4, text_layers=3, description=(
         "bakeoff's demo CLIP: a tiny CLIP-style model trained on synthetic coloured shapes so the demo "
@@ -240,6 +304,9 @@ MODELS = {
     "demo-siglip": dict(kind="siglip", width=96, vision_layers=3, text_layers=2, description=(
         "bakeoff's demo SigLIP: a smaller SigLIP-style model (sigmoid loss, sigmoid scoring) trained on "
         "the same synthetic shapes, so the demo compares two families.")),
+    "demo-openclip": dict(kind="open_clip", width=64, vision_layers=3, text_layers=2, description=(
+        "bakeoff's demo OpenCLIP: the smallest of the three, an open_clip model saved as a `local-dir:` "
+        "folder with its own word-level tokenizer, loaded through open_clip like any other.")),
 }
 
 
@@ -253,7 +320,7 @@ def main() -> None:
         if args.only and name != args.only:
             continue
         info = train(name, spec["kind"], args.steps, spec["width"], spec["vision_layers"], spec["text_layers"], seed=0)
-        accuracy = evaluate(name, info["folder"])
+        accuracy = evaluate(name, info["folder"], spec["kind"])
         write_card(name, info, accuracy, spec["description"])
         (info["folder"] / "training.json").write_text(json.dumps(
             {"steps": info["steps"], "seconds": round(info["seconds"], 1), "accuracy": accuracy}, indent=1))

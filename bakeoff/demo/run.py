@@ -12,12 +12,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-DEMO_MODELS = ("demo-clip", "demo-siglip")
+DEMO_MODELS = ("demo-clip", "demo-siglip", "demo-openclip")
 
 
 def available_models() -> list[str]:
     folder = Path(__file__).parent / "models"
-    return [name for name in DEMO_MODELS if (folder / name / "config.json").is_file()]
+    return [name for name in DEMO_MODELS
+            if (folder / name / "config.json").is_file() or (folder / name / "open_clip_config.json").is_file()]
 
 
 def run_demo(report: str | None = "bakeoff-demo-report.html", fresh: bool = False, out=None):

@@ -139,6 +139,9 @@ _alias("demo-clip", "zero-shot-classification-transformer-torch",
 _alias("demo-siglip", "zero-shot-classification-transformer-torch",
        "bakeoff's demo SigLIP (0.5M parameters, 64 px, sigmoid scoring), trained on synthetic coloured shapes",
        name_or_path=str(_DEMO_MODELS / "demo-siglip"))
+_alias("demo-openclip", "open-clip-torch",
+       "bakeoff's demo OpenCLIP (0.3M parameters, 64 px), an open_clip local-dir: folder with its own tokenizer",
+       clip_model=f"local-dir:{_DEMO_MODELS / 'demo-openclip'}", pretrained="")
 
 
 def list_zoo_models(pattern: str | None = None) -> list[str]:

@@ -13,7 +13,7 @@ import bakeoff.zoo as foz
 MODELS = Path(fo.__file__).parent / "demo" / "models"
 
 
-@pytest.mark.parametrize("name", ["demo-clip", "demo-siglip"])
+@pytest.mark.parametrize("name", ["demo-clip", "demo-siglip", "demo-openclip"])
 def test_demo_model_reaches_its_recorded_accuracy(name):
     card = json.loads((MODELS / name / "training.json").read_text())
     dataset = foz.load_zoo_dataset("demo-shapes")

@@ -42,6 +42,7 @@ _ALIAS_KIND = {
     "align-base": "align",
     "demo-clip": "clip",
     "demo-siglip": "siglip",
+    "demo-openclip": "clip",
 }
 
 
