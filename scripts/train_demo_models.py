@@ -163,9 +163,10 @@ def build_open_clip(folder: Path, tok, width: int, vision_layers: int, text_laye
     return model, transform, open_clip.get_tokenizer(f"local-dir:{folder}")
 
 
-def train(name: str, kind: str, steps: int, width: int, vision_layers: int, text_layers: int, seed: int) -> dict:
+def train(name: str, kind: str, steps: int, width: int, vision_layers: int, text_layers: int, seed: int,
+          out: Path = OUT) -> dict:
     torch.manual_seed(seed)
-    folder = OUT / name
+    folder = Path(out) / name
     folder.mkdir(parents=True, exist_ok=True)
     tok = build_tokenizer(folder, bos=kind != "siglip", eos_last=kind == "open_clip")
     size = 64
@@ -310,16 +311,18 @@ MODELS = {
 }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=list(MODELS))
     parser.add_argument("--steps", type=int, default=1500)
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=OUT, help="where the model folders go (default: the package)")
+    args = parser.parse_args(argv)
     torch.set_num_threads(2)
     for name, spec in MODELS.items():
         if args.only and name != args.only:
             continue
-        info = train(name, spec["kind"], args.steps, spec["width"], spec["vision_layers"], spec["text_layers"], seed=0)
+        info = train(name, spec["kind"], args.steps, spec["width"], spec["vision_layers"], spec["text_layers"], seed=0,
+                     out=args.out)
         accuracy = evaluate(name, info["folder"], spec["kind"])
         write_card(name, info, accuracy, spec["description"])
         (info["folder"] / "training.json").write_text(json.dumps(

@@ -49,6 +49,9 @@ def run_demo(report: str | None = "bakeoff-demo-report.html", fresh: bool = Fals
         print(f"{field:<16}{correct * 100:>16.1f}%{dataset.mean(F(f'{field}.confidence')):>17.3f}", file=out)
     comparison = fo.compare(dataset, pred_fields=fields)
     print(f"\n{comparison}", file=out)
+    only = {field: len(comparison.only_right(field)) for field in fields}
+    print(f"only one right: {sum(only.values())} (" + ", ".join(f"{f}: {n}" for f, n in only.items()) + ")",
+          file=out)
     errors = comparison.likely_label_errors()
     print(f"\nlikely label errors: {len(errors)}", file=out)
     if report:

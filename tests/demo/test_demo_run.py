@@ -22,6 +22,22 @@ def test_demo_runs_end_to_end_and_the_cli_reuses_its_results(tmp_path, capsys):
     assert sorted(dataset.list_evaluations()) == sorted(f"{f}_eval" for f in fields)
     first_run = {f: dataset.get_model_run_info(f)["timestamp"] for f in fields}
 
+    # the printed numbers are the dataset's own aggregations
+    from bakeoff import ViewField as F
+
+    for f in fields:
+        counts = dataset.count_values(f"{f}_eval")
+        line = next(row for row in text.splitlines() if row.startswith(f) and "%" in row and len(row.split()) == 3)
+        percent, confidence = line.split()[1:]
+        assert percent == f"{counts.get(True, 0) / len(dataset) * 100:.1f}%"
+        assert confidence == f"{dataset.mean(F(f'{f}.confidence')):.3f}"
+    all_right = len(dataset.match(F().all([F(f"{f}_eval") == True for f in fields])))  # noqa: E712
+    all_wrong = len(dataset.match(F().all([F(f"{f}_eval") == False for f in fields])))  # noqa: E712
+    assert f"all right: {all_right}   all wrong: {all_wrong}" in text
+    only = sum(len(dataset.match(F(f"{f}_eval") & F().all([F(f"{o}_eval") == False for o in fields if o != f])))  # noqa: E712
+               for f in fields)
+    assert f"only one right: {only} (" in text
+
     # `bakeoff demo` again: evaluates and reports, but does not apply the models a second time
     assert main(["demo", "--report", str(tmp_path / "again.html")]) == 0
     printed = capsys.readouterr().out
