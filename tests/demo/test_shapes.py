@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import bakeoff as fo
 import bakeoff.zoo as foz
 from bakeoff.demo import COLORS, SHAPES, captions_for, class_names, write_dataset
 
