@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bakeoff.demo.shapes import COLORS, SHAPES, captions_for, class_names, write_dataset  # noqa: E402
 
 OUT = ROOT / "bakeoff" / "demo" / "models"
+BATCH = 128
 SPECIALS = ["<pad>", "<unk>", "<s>", "</s>"]  # </s> is not id 2: transformers' CLIP then pools at the first </s>
 
 
@@ -163,93 +164,82 @@ def build_open_clip(folder: Path, tok, width: int, vision_layers: int, text_laye
     return model, transform, open_clip.get_tokenizer(f"local-dir:{folder}")
 
 
+def fit(name: str, model, pixels, colors, shapes, steps: int, seed: int, embed, sigmoid: bool) -> float:
+    """The training loop every demo model shares; ``embed(idx, texts)`` gives L2-normalized embeddings.
+
+    Returns the training time in seconds.
+    """
+    colors_t, shapes_t = torch.tensor(colors), torch.tensor(shapes)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+    warmup = max(1, steps // 20)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    rng = random.Random(seed)
+    model.train()
+    start = time.perf_counter()
+    for step in range(steps):
+        idx = torch.tensor(rng.sample(range(len(pixels)), BATCH))
+        texts, need_color, need_shape = caption_batch(colors[idx.numpy()], shapes[idx.numpy()], rng)
+        image_emb, text_emb = embed(idx, texts)
+        scale = model.logit_scale.exp().clamp(max=100)
+        if sigmoid:
+            loss = sigmoid_loss(image_emb, text_emb, scale, model.logit_bias, colors_t[idx], shapes_t[idx],
+                                need_color, need_shape)
+        else:
+            loss = multi_positive_loss(image_emb, text_emb, scale, colors_t[idx], shapes_t[idx], need_color, need_shape)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        if step % 50 == 0 or step == steps - 1:
+            print(f"{name} step {step:5d} loss {loss.item():.3f} ({time.perf_counter() - start:.0f} s)", flush=True)
+    model.eval()
+    return time.perf_counter() - start
+
+
+def _normalized(features):
+    features = getattr(features, "pooler_output", features)  # transformers 5 returns output objects
+    return features / features.norm(dim=-1, keepdim=True)
+
+
 def train(name: str, kind: str, steps: int, width: int, vision_layers: int, text_layers: int, seed: int,
           out: Path = OUT) -> dict:
+    from safetensors.torch import save_file
+
     torch.manual_seed(seed)
     folder = Path(out) / name
     folder.mkdir(parents=True, exist_ok=True)
     tok = build_tokenizer(folder, bos=kind != "siglip", eos_last=kind == "open_clip")
     size = 64
     if kind == "open_clip":
-        return train_open_clip(name, folder, tok, steps, width, vision_layers, text_layers, seed, size)
-    model, processor, text_kwargs = build_model(kind, tok, width, vision_layers, text_layers, size)
+        model, transform, tokenizer = build_open_clip(folder, tok, width, vision_layers, text_layers, size)
+    else:
+        model, processor, text_kwargs = build_model(kind, tok, width, vision_layers, text_layers, size)
     images, colors, shapes = training_images(per_class=40, seed=1, size=size)
-    pixels = processor(images=images, return_tensors="pt")["pixel_values"]
-    colors_t, shapes_t = torch.tensor(colors), torch.tensor(shapes)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
-    warmup = max(1, steps // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
-    rng = random.Random(seed)
-    batch = 128
-    model.train()
-    start = time.perf_counter()
-    for step in range(steps):
-        idx = torch.tensor(rng.sample(range(len(images)), batch))
-        texts, need_color, need_shape = caption_batch(colors[idx.numpy()], shapes[idx.numpy()], rng)
-        tokens = tok(texts, return_tensors="pt", **text_kwargs)
-        image_emb = model.get_image_features(pixel_values=pixels[idx])
-        if kind == "clip":
-            text_emb = model.get_text_features(input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"])
-        else:
-            text_emb = model.get_text_features(input_ids=tokens["input_ids"])
-        image_emb = getattr(image_emb, "pooler_output", image_emb)
-        text_emb = getattr(text_emb, "pooler_output", text_emb)
-        image_emb = image_emb / image_emb.norm(dim=-1, keepdim=True)
-        text_emb = text_emb / text_emb.norm(dim=-1, keepdim=True)
-        scale = model.logit_scale.exp().clamp(max=100)
-        if kind == "clip":
-            loss = multi_positive_loss(image_emb, text_emb, scale, colors_t[idx], shapes_t[idx], need_color, need_shape)
-        else:
-            loss = sigmoid_loss(image_emb, text_emb, scale, model.logit_bias, colors_t[idx], shapes_t[idx],
-                                need_color, need_shape)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        if step % 50 == 0 or step == steps - 1:
-            print(f"{name} step {step:5d} loss {loss.item():.3f} ({time.perf_counter() - start:.0f} s)", flush=True)
-    seconds = time.perf_counter() - start
-    model.eval()
-    model.save_pretrained(folder)
-    processor.save_pretrained(folder)
+    if kind == "open_clip":
+        pixels = torch.stack([transform(image) for image in images])
+
+        def embed(idx, texts):
+            return model.encode_image(pixels[idx], normalize=True), model.encode_text(tokenizer(texts), normalize=True)
+    else:
+        pixels = processor(images=images, return_tensors="pt")["pixel_values"]
+
+        def embed(idx, texts):
+            tokens = tok(texts, return_tensors="pt", **text_kwargs)
+            # SigLIP runs its text without an attention mask, as bakeoff's adapter (and the original) does
+            mask = {"attention_mask": tokens["attention_mask"]} if kind == "clip" else {}
+            return (_normalized(model.get_image_features(pixel_values=pixels[idx])),
+                    _normalized(model.get_text_features(input_ids=tokens["input_ids"], **mask)))
+
+    seconds = fit(name, model, pixels, colors, shapes, steps, seed, embed, sigmoid=kind == "siglip")
+    if kind == "open_clip":
+        state = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()}
+        save_file(state, str(folder / "open_clip_model.safetensors"))
+    else:
+        model.save_pretrained(folder)
+        processor.save_pretrained(folder)
     params = sum(p.numel() for p in model.parameters())
-    return {"folder": folder, "seconds": seconds, "steps": steps, "params": params, "batch": batch, "kind": kind}
-
-
-def train_open_clip(name, folder, tok, steps, width, vision_layers, text_layers, seed, size) -> dict:
-    from safetensors.torch import save_file
-
-    model, transform, tokenizer = build_open_clip(folder, tok, width, vision_layers, text_layers, size)
-    images, colors, shapes = training_images(per_class=40, seed=1, size=size)
-    pixels = torch.stack([transform(image) for image in images])
-    colors_t, shapes_t = torch.tensor(colors), torch.tensor(shapes)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
-    warmup = max(1, steps // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
-    rng = random.Random(seed)
-    batch = 128
-    model.train()
-    start = time.perf_counter()
-    for step in range(steps):
-        idx = torch.tensor(rng.sample(range(len(images)), batch))
-        texts, need_color, need_shape = caption_batch(colors[idx.numpy()], shapes[idx.numpy()], rng)
-        image_emb = model.encode_image(pixels[idx], normalize=True)
-        text_emb = model.encode_text(tokenizer(texts), normalize=True)
-        loss = multi_positive_loss(image_emb, text_emb, model.logit_scale.exp().clamp(max=100), colors_t[idx],
-                                   shapes_t[idx], need_color, need_shape)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        if step % 50 == 0 or step == steps - 1:
-            print(f"{name} step {step:5d} loss {loss.item():.3f} ({time.perf_counter() - start:.0f} s)", flush=True)
-    seconds = time.perf_counter() - start
-    state = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()}
-    save_file(state, str(folder / "open_clip_model.safetensors"))
-    params = sum(p.numel() for p in model.parameters())
-    return {"folder": folder, "seconds": seconds, "steps": steps, "params": params, "batch": batch, "kind": "open_clip"}
+    return {"folder": folder, "seconds": seconds, "steps": steps, "params": params, "batch": BATCH, "kind": kind}
 
 
 def evaluate(name: str, folder: Path, kind: str = "clip") -> float:
