@@ -1,0 +1,67 @@
+"""``bakeoff demo`` (the whole bake-off offline) and ``bakeoff app`` (look at the images)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+import bakeoff as fo
+
+DEMO_DATASET = "demo-shapes"
+
+
+def _launch_and_wait(dataset: fo.Dataset | None, port: int, address: str, remote: bool) -> None:
+    """Start the App on ``dataset`` (or none), print its URL and wait until Ctrl-C."""
+    launch_app = getattr(fo, "launch_app", None)  # the App is optional: this bakeoff may predate it
+    if launch_app is None:
+        raise click.ClickException("this bakeoff has no App (bakeoff.launch_app is missing); "
+                                   "upgrade bakeoff to browse the images")
+    session = launch_app(dataset, port=port, address=address, remote=remote)
+    click.echo(f"App: {session.url}  (Ctrl-C to stop)")
+    try:
+        session.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        session.close()
+
+
+@click.command()
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default="bakeoff-demo-report.html",
+              show_default=True, help="Where to write the HTML report.")
+@click.option("--no-report", is_flag=True, help="Do not write the HTML report.")
+@click.option("--fresh", is_flag=True, help="Rebuild the demo dataset and re-run every model.")
+@click.option("--app", "open_app", is_flag=True, help="Open the App on the demo dataset afterwards.")
+def demo(report: Path, no_report: bool, fresh: bool, open_app: bool) -> None:
+    """The whole bake-off offline: bakeoff's demo models on synthetic shapes.
+
+    Builds the persistent dataset 'demo-shapes', applies every demo model,
+    evaluates and compares them, and writes the HTML report.
+
+    \b
+    Example:
+        bakeoff demo --report demo.html --app
+    """
+    from bakeoff.demo.run import run_demo
+
+    run_demo(report=None if no_report else str(report), fresh=fresh)
+    if open_app:
+        _launch_and_wait(fo.load_dataset(DEMO_DATASET), 5151, "127.0.0.1", False)
+    else:
+        click.echo(f"\nlook at the images: bakeoff app {DEMO_DATASET}")
+
+
+@click.command()
+@click.argument("dataset", required=False)
+@click.option("--port", type=click.IntRange(0, 65535), default=5151, show_default=True, help="Port to serve on.")
+@click.option("--address", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 for all).")
+@click.option("--remote", is_flag=True, help="Do not open a browser here (a remote machine; forward the port).")
+def app(dataset: str | None, port: int, address: str, remote: bool) -> None:
+    """Browse DATASET (or choose one) in the App until Ctrl-C.
+
+    \b
+    Example:
+        bakeoff app demo-shapes --port 5151
+    """
+    _launch_and_wait(fo.load_dataset(dataset) if dataset else None, port, address, remote)
