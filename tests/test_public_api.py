@@ -38,18 +38,3 @@ def test_tutorial_names_exist():
         assert callable(getattr(foz, name)), name
     fo.config.default_batch_size = 32
     assert fo.config.default_batch_size == 32
-
-
-def test_cli_runs_as_a_console_script(image_tree, bakeoff_home):
-    import os
-
-    env = {**os.environ, "BAKEOFF_HOME": str(bakeoff_home), "BAKEOFF_SHOW_PROGRESS_BARS": "0"}
-    run = [sys.executable, "-m", "bakeoff.cli.main"]
-    made = subprocess.run([*run, "datasets", "create", "pets", "--from-dir", str(image_tree), "--persistent"],
-                          capture_output=True, text=True, env=env)
-    assert made.returncode == 0, made.stderr
-    assert "3 classes, 13 images, 1 unreadable" in made.stdout
-    listed = subprocess.run([*run, "datasets", "list"], capture_output=True, text=True, env=env)
-    assert listed.stdout.split() == ["pets"]
-    missing = subprocess.run([*run, "datasets", "info", "pest"], capture_output=True, text=True, env=env)
-    assert missing.returncode == 2 and "Did you mean 'pets'" in missing.stderr
