@@ -17,7 +17,10 @@ def _launch_and_wait(dataset: fo.Dataset | None, port: int, address: str, remote
     if launch_app is None:
         raise click.ClickException("this bakeoff has no App (bakeoff.launch_app is missing); "
                                    "upgrade bakeoff to browse the images")
-    session = launch_app(dataset, port=port, address=address, remote=remote)
+    try:
+        session = launch_app(dataset, port=port, address=address, remote=remote)
+    except ImportError as error:  # the App's optional dependencies are missing
+        raise click.ClickException(str(error)) from error
     click.echo(f"App: {session.url}  (Ctrl-C to stop)")
     try:
         session.wait()

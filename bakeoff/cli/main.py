@@ -54,9 +54,10 @@ class BakeoffGroup(click.Group):
         except click.ClickException as error:
             click.echo(f"error: {error.format_message()}", err=True)
             code = error.exit_code
-        except click.Abort:
-            click.echo("error: aborted", err=True)
-            code = 1
+        except click.Abort as error:
+            interrupted = isinstance(error.__cause__, KeyboardInterrupt)  # Ctrl-C, not a "no" to a question
+            click.echo("error: interrupted" if interrupted else "error: aborted", err=True)
+            code = 130 if interrupted else 1
         if standalone_mode:
             sys.exit(code)
         return code

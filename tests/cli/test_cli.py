@@ -258,6 +258,15 @@ def test_app_without_launch_app_is_one_clear_error(pets, monkeypatch):
     assert result.exit_code == 1 and result.stderr.startswith("error: this bakeoff has no App")
 
 
+def test_app_without_its_dependencies_is_one_clear_error(pets, monkeypatch):
+    def launch_app(*args, **kwargs):
+        raise ImportError("the App needs fastapi: pip install 'bakeoff[app]'")
+
+    monkeypatch.setattr(fo, "launch_app", launch_app, raising=False)
+    result = invoke("app", "pets")
+    assert result.exit_code == 1 and result.stderr == "error: the App needs fastapi: pip install 'bakeoff[app]'\n"
+
+
 # -- errors -----------------------------------------------------------------------------------
 
 MODEL = ["--model", "demo-clip", "--field", "x"]
@@ -307,6 +316,15 @@ def test_empty_classes_file_names_the_option(pets, tmp_path):
 def test_debug_reraises_bakeoff_errors():
     result = invoke("--debug", "datasets", "info", "nope")
     assert isinstance(result.exception, fo.DatasetNotFoundError)
+
+
+def test_ctrl_c_is_reported_as_interrupted(monkeypatch):
+    def interrupted(name):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fo, "load_dataset", interrupted)
+    result = invoke("datasets", "info", "pets")
+    assert result.exit_code == 130 and result.stderr.strip() == "error: interrupted"
 
 
 def test_main_returns_exit_codes(capsys):
