@@ -83,9 +83,23 @@ def compare(collection, pred_fields=None, gt_field="ground_truth", **kwargs):
 
     return _compare(collection, pred_fields, gt_field, **kwargs)
 
+
+def launch_app(dataset_or_view=None, port: int = 5151, address: str = "127.0.0.1", auto: bool = True,
+               remote: bool = False):
+    """Serve the App for a dataset or view and return its ``Session`` (see :mod:`bakeoff.app`).
+
+    Example::
+
+        session = fo.launch_app(dataset.match(F("clip_eval") == False), auto=False)
+        session.url        # 'http://127.0.0.1:5151/'
+    """
+    from bakeoff.app import launch_app as _launch_app
+
+    return _launch_app(dataset_or_view, port=port, address=address, auto=auto, remote=remote)
+
 __all__ = [
     "Aggregation", "Bounds", "Count", "CountValues", "DatasetView", "Distinct", "HistogramValues", "Mean",
-    "Quantiles", "Std", "Sum", "Values", "ViewExpression", "ViewField", "compare",
+    "Quantiles", "Std", "Sum", "Values", "ViewExpression", "ViewField", "compare", "launch_app",
     "BakeoffError", "BooleanField", "Classification", "Config", "Dataset", "DatasetExistsError",
     "DatasetImportError", "DatasetNotFoundError", "DateTimeField", "DictField", "EmbeddedDocument",
     "EmbeddedDocumentField", "Field", "FieldError", "FieldTypeError", "FloatField", "ImageMetadata", "IntField",

@@ -277,6 +277,21 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
                                 f"not the document {field_or_expr!r}")
 
     # -- writes through a collection ------------------------------------------------------
+    def tag_samples(self, tags: str | Iterable[str]) -> None:
+        """Add tags to every sample of this collection, e.g. ``view.tag_samples("review")``."""
+        new = [tags] if isinstance(tags, str) else list(tags)
+        current = self.values("tags")
+        self.set_values("tags", [list(t or []) + [x for x in new if x not in (t or [])] for t in current])
+
+    def untag_samples(self, tags: str | Iterable[str]) -> None:
+        """Remove tags from every sample of this collection."""
+        gone = {tags} if isinstance(tags, str) else set(tags)
+        self.set_values("tags", [[x for x in (t or []) if x not in gone] for t in self.values("tags")])
+
+    def count_sample_tags(self) -> dict[str, int]:
+        """``{tag: number of samples}`` in this collection."""
+        return self.count_values("tags")
+
     def set_values(self, field: str, values: Any, expand_schema: bool = True) -> None:
         """Set ``field`` on each sample: a list in this collection's order, or ``{sample_id: value}``.
 

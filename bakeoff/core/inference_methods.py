@@ -12,7 +12,7 @@ from typing import Any
 class InferenceMethods:
     def apply_model(self, model: Any, label_field: str = "predictions", confidence_thresh: float | None = None,
                     store_logits: bool = False, batch_size: int | None = None, num_workers: int | None = None,
-                    skip_failures: bool = True, progress: bool | None = None, use_cache: bool = True, **kwargs):
+                    skip_failures: bool = True, progress: Any = None, use_cache: bool = True, **kwargs):
         """Classify every image of this collection with ``model`` into the Classification field ``label_field``.
 
         Decoding runs in worker threads while the model computes; results are
@@ -20,7 +20,10 @@ class InferenceMethods:
         the same model again with new classes or prompts decodes nothing; an
         interrupted run resumes where it stopped. Unreadable images leave the
         field empty and are listed in ``get_model_run_info(label_field)``
-        (``skip_failures=False`` stops at the first one instead).
+        (``skip_failures=False`` stops at the first one instead). ``progress`` is
+        True/False/None (the config's default) for the bar, or a callable
+        ``progress(done, total)`` called after each committed batch; an exception
+        it raises stops the run, keeping what was committed.
 
         Example::
 
@@ -33,7 +36,7 @@ class InferenceMethods:
 
     def apply_models(self, models: Mapping[str, Any], confidence_thresh: float | None = None,
                      store_logits: bool = False, batch_size: int | None = None, num_workers: int | None = None,
-                     skip_failures: bool = True, progress: bool | None = None, use_cache: bool = True, **kwargs):
+                     skip_failures: bool = True, progress: Any = None, use_cache: bool = True, **kwargs):
         """Apply several models in one pass: each image is decoded once, each model preprocesses it its own way.
 
         Example::

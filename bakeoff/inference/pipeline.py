@@ -22,7 +22,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -255,9 +255,14 @@ def _lookup_cache(root, tasks: list[Task], items: list[Item]) -> None:
 
 def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int | None = None,
         num_workers: int | None = None, store_logits: bool = False, confidence_thresh: float | None = None,
-        skip_failures: bool = True, progress: bool | None = None, use_cache: bool = True,
-        max_pixels: int | None = None, draft_size: int | None = None) -> Summary:
-    """Apply several models in one pass over the images (see :meth:`SampleCollection.apply_models`)."""
+        skip_failures: bool = True, progress: bool | Callable[[int, int], Any] | None = None,
+        use_cache: bool = True, max_pixels: int | None = None, draft_size: int | None = None) -> Summary:
+    """Apply several models in one pass over the images (see :meth:`SampleCollection.apply_models`).
+
+    ``progress`` may be a callable instead of a bool: it is called as ``progress(done, total)``
+    after every committed batch (and once with ``done=0`` at the start) instead of drawing a bar.
+    An exception it raises stops the run with every committed batch kept, so the next call resumes.
+    """
     from tqdm.auto import tqdm
 
     if not models:
@@ -268,7 +273,8 @@ def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int
     workers = num_workers or min(8, max(2, os.cpu_count() or 2))
     max_pixels = max_pixels or DEFAULT_MAX_PIXELS
     draft = draft_size if draft_size is not None else DEFAULT_DRAFT_SIZE
-    show = config.show_progress_bars if progress is None else progress
+    callback = progress if callable(progress) else None
+    show = False if callback else (config.show_progress_bars if progress is None else progress)
     root = collection._root()
     started = time.perf_counter()
 
@@ -279,6 +285,17 @@ def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int
     summary = Summary(num_samples=len(rows))
     decoded = 0
     bar = tqdm(total=len(rows), unit="img", desc=", ".join(models), disable=not show, smoothing=0.1)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        bar.update(n)
+        if callback is not None:
+            callback(done, len(rows))
+
+    if callback is not None:
+        callback(0, len(rows))
     window = max(2 * batch_size, 4 * workers)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bakeoff-decode")
     try:
@@ -311,11 +328,11 @@ def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int
             batch.append(item)
             if len(batch) >= batch_size or (position >= len(rows) and not pending):
                 write_batch(collection, tasks, batch, use_cache)
-                bar.update(len(batch))
+                advance(len(batch))
                 batch = []
         if batch:
             write_batch(collection, tasks, batch, use_cache)
-            bar.update(len(batch))
+            advance(len(batch))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         bar.close()

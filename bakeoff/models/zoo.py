@@ -28,9 +28,9 @@ Example::
 from __future__ import annotations
 
 import fnmatch
-from pathlib import Path
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -224,3 +224,46 @@ def zoo_model_info(name: str) -> dict[str, Any]:
     entry, from_name = parse_model_name(name)
     return {"name": entry.name, "base": entry.base or entry.name, "defaults": {**entry.defaults, **from_name},
             "arguments": list(entry.arguments + COMMON_ARGS), "description": entry.description}
+
+
+def zoo_model_status(name: str, **kwargs: Any) -> tuple[bool, str]:
+    """``(loadable, why)``: whether ``name`` can be loaded here, without building the model.
+
+    Checks that the library is installed and that the weights are on disk (model
+    zoo folder, Hugging Face cache, a local path) or the Hub can be reached.
+    ``why`` is ``""`` when the weights are local, else what is missing or what
+    the first load will download.
+
+    Example::
+
+        >>> zoo_model_status("demo-clip")
+        (True, '')
+    """
+    import importlib.util
+
+    from bakeoff.models.errors import ModelNotAvailableOfflineError
+
+    entry, from_name = parse_model_name(name)
+    base = entry.base or entry.name
+    library = "open_clip" if _REGISTRY[base].loader is _load_open_clip else "transformers"
+    for module in ("torch", library):
+        if importlib.util.find_spec(module) is None:
+            return False, f"needs the {module!r} package: pip install 'bakeoff[models]'"
+    arguments = {**entry.defaults, **from_name, **kwargs}
+    try:
+        if library == "open_clip":
+            from bakeoff.models.open_clip_adapter import resolve_source
+
+            source = resolve_source(arguments["clip_model"], arguments.get("pretrained"), arguments.get("quick_gelu"))
+            local = source.folder or (Path(source.pretrained) if source.pretrained else None)
+            remote = local is None or not local.exists()
+        else:
+            from bakeoff.models.transformers_adapter import resolve_path
+
+            where, _ = resolve_path(arguments["name_or_path"])
+            remote = not Path(where).is_dir()
+    except ModelNotAvailableOfflineError as error:
+        return False, str(error)
+    except (OSError, ValueError, KeyError) as error:
+        return False, f"{type(error).__name__}: {error}"
+    return True, ("downloads its weights on first use" if remote else "")

@@ -230,3 +230,25 @@ def test_compare_reports_top5_from_stored_logits(photos, clip_dir):
     assert row["top5_accuracy"] >= row["accuracy"]
     results = photos.evaluate_classifications("tiny", eval_key="tiny_top5", method="top-k", k=5)  # classes from the run
     assert results.metrics()["top_5_accuracy"] == pytest.approx(expected)
+
+
+def test_a_progress_callback_sees_every_batch_and_can_stop_the_run(photos, clip_dir):
+    model = _load(clip_dir)
+    calls = []
+
+    def stop_after_two_batches(done, total):
+        calls.append((done, total))
+        if done >= 16:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        photos.apply_model(model, label_field="tiny", batch_size=8, progress=stop_after_two_batches)
+    assert calls == [(0, 40), (8, 40), (16, 40)]
+    assert photos.count("tiny") == 16  # both committed batches kept
+    assert photos.get_model_run_info("tiny")["config"]["status"] == "running"
+    calls.clear()
+    resumed = photos.apply_model(model, label_field="tiny", batch_size=8, progress=lambda d, t: calls.append((d, t)))
+    assert resumed.num_samples == 24 and photos.count("tiny") == 40
+    assert calls[0] == (0, 24) and calls[-1] == (24, 24)
+    photos.apply_model(model, label_field="whole", batch_size=8, progress=False)
+    assert photos.values("tiny.label") == photos.values("whole.label")

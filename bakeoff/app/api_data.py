@@ -1,0 +1,182 @@
+"""JSON API: datasets, fields, pages of samples, value counts, one sample, the session's view."""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+import bakeoff as fo
+from bakeoff.app.views import Filters, ViewSpec, stages_of
+from bakeoff.core.fields import (
+    BooleanField,
+    EmbeddedDocumentField,
+    FloatField,
+    IntField,
+    ListField,
+    StringField,
+)
+from bakeoff.core.labels import Classification
+
+router = APIRouter(prefix="/api", tags=["data"])
+
+#: value counts per field sent to the sidebar (the rest are summed up as "other")
+MAX_COUNTS = 200
+
+
+class PageRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    view: ViewSpec
+    offset: int = Field(0, ge=0, le=10**9)
+    limit: int = Field(60, ge=1, le=500)
+    count: bool = Field(True, description="also count the samples of the view")
+
+
+class ViewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    view: ViewSpec
+
+
+class SessionUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: str | None = Field(None, max_length=200)
+    stages: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
+    filters: Filters = Field(default_factory=Filters)
+
+
+def _state(request: Request):
+    return request.app.state.bakeoff
+
+
+def _kind(field) -> str:
+    if isinstance(field, EmbeddedDocumentField):
+        return "label" if field.document_type is Classification else "document"
+    for cls, kind in ((BooleanField, "boolean"), (FloatField, "float"), (IntField, "int"), (StringField, "string"),
+                      (ListField, "list")):
+        if isinstance(field, cls):
+            return kind
+    return "other"
+
+
+def describe_dataset(dataset) -> dict[str, Any]:
+    """Fields (type, description, info), label and boolean fields, evaluations and model runs."""
+    fields = []
+    for path, field in dataset.get_field_schema(flat=True).items():
+        if path.endswith(".logits"):
+            continue
+        fields.append({"path": path, "type": type(field).__name__, "kind": _kind(field),
+                       "description": field.description, "info": field.info})
+    labels = [f["path"] for f in fields if f["kind"] == "label"]
+    evaluations = {}
+    for key in dataset.list_evaluations():
+        config = dataset.get_evaluation_info(key)["config"]
+        evaluations[key] = {"pred_field": config.get("pred_field"), "gt_field": config.get("gt_field"),
+                            "method": config.get("method")}
+    return {"name": dataset.name, "count": dataset.count(), "persistent": dataset.persistent, "fields": fields,
+            "label_fields": labels, "boolean_fields": [f["path"] for f in fields if f["kind"] == "boolean"],
+            "evaluations": evaluations, "model_runs": dataset.list_model_runs(),
+            "gt_field": "ground_truth" if "ground_truth" in labels else (labels[0] if labels else None)}
+
+
+@router.get("/datasets", summary="Names of all datasets")
+def datasets() -> dict[str, Any]:
+    return {"datasets": fo.list_datasets()}
+
+
+@router.get("/datasets/{name}", summary="A dataset's fields, evaluations and model runs")
+def dataset_info(request: Request, name: str) -> dict[str, Any]:
+    return describe_dataset(_state(request).dataset(name))
+
+
+def _tile(sample: dict[str, Any], labels: list[str], booleans: list[str]) -> dict[str, Any]:
+    meta = sample.get("metadata") or {}
+    out = {"id": sample["id"], "name": os.path.basename(sample["filepath"]), "filepath": sample["filepath"],
+           "width": meta.get("width"), "height": meta.get("height"), "tags": sample.get("tags") or [],
+           "labels": {}, "booleans": {}}
+    for field in labels:
+        value = sample.get(field)
+        out["labels"][field] = None if value is None else {"label": value.get("label"),
+                                                           "confidence": _number(value.get("confidence"))}
+    for field in booleans:
+        out["booleans"][field] = sample.get(field)
+    return out
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+@router.post("/samples", summary="One page of the view's samples (and the view's size)")
+def samples(request: Request, body: PageRequest) -> dict[str, Any]:
+    state = _state(request)
+    view = state.view(body.view)
+    schema = state.dataset(body.view.dataset).get_field_schema()
+    labels = [p for p, f in schema.items() if _kind(f) == "label"]
+    booleans = [p for p, f in schema.items() if _kind(f) == "boolean"]
+    page = view.skip(body.offset).limit(body.limit) if body.offset else view.limit(body.limit)
+    tiles = [_tile(s.to_dict(), labels, booleans) for s in page]
+    return {"offset": body.offset, "count": view.count() if body.count else None, "samples": tiles,
+            "stages": stages_of(view)}
+
+
+@router.post("/counts", summary="Value counts of label, boolean and tag fields, and confidence bounds, in the view")
+def counts(request: Request, body: ViewRequest) -> dict[str, Any]:
+    state = _state(request)
+    view = state.view(body.view)
+    info = describe_dataset(state.dataset(body.view.dataset))
+    paths = [f"{f}.label" for f in info["label_fields"]] + info["boolean_fields"] + ["tags"]
+    aggregations = [fo.CountValues(p) for p in paths] + [fo.Bounds(f"{f}.confidence") for f in info["label_fields"]]
+    results = view.aggregate(aggregations) if aggregations else []
+    out: dict[str, Any] = {"count": view.count(), "values": {}, "bounds": {}}
+    for path, result in zip(paths, results, strict=False):
+        ranked = sorted(result.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        key = path.removesuffix(".label")
+        out["values"][key] = {"counts": [[v, n] for v, n in ranked[:MAX_COUNTS]],
+                              "other": sum(n for _, n in ranked[MAX_COUNTS:]), "distinct": len(ranked)}
+    for field, bounds in zip(info["label_fields"], results[len(paths):], strict=True):
+        out["bounds"][field] = [_number(b) if b is not None else None for b in bounds]
+    return out
+
+
+@router.get("/datasets/{name}/samples/{sample_id}", summary="One sample: every field, and the top-5 classes per label")
+def sample_detail(request: Request, name: str, sample_id: str) -> dict[str, Any]:
+    dataset = _state(request).dataset(name)
+    sample = dataset[sample_id].to_dict()
+    runs = set(dataset.list_model_runs())
+    labels = {}
+    for path, field in dataset.get_field_schema().items():
+        if _kind(field) != "label" or sample.get(path) is None:
+            continue
+        value = sample[path]
+        entry = {"label": value.get("label"), "confidence": _number(value.get("confidence")), "top": None}
+        logits = value.get("logits")
+        if logits is not None and path in runs:
+            classes = dataset.get_model_run_info(path)["config"].get("classes") or []
+            if len(classes) == len(logits):
+                order = sorted(range(len(logits)), key=lambda i: -float(logits[i]))[:5]
+                entry["top"] = [[classes[i], _number(float(logits[i]))] for i in order]
+        labels[path] = entry
+    plain = {k: v for k, v in sample.items() if k not in labels}
+    for key, value in list(plain.items()):
+        if isinstance(value, float) and not math.isfinite(value):
+            plain[key] = None
+    return {"id": sample_id, "labels": labels, "fields": plain}
+
+
+@router.get("/session", summary="The view the Python session shows (bumped version = the page should follow)")
+def get_session(request: Request) -> dict[str, Any]:
+    return _state(request).session
+
+
+@router.put("/session", summary="The page reports its view, so session.view in Python follows the page")
+def put_session(request: Request, body: SessionUpdate) -> dict[str, Any]:
+    state = _state(request)
+    if body.dataset is not None:
+        state.view(ViewSpec(dataset=body.dataset, stages=body.stages, filters=body.filters))  # validate
+    return state.set_session(body.dataset, body.stages, body.filters.model_dump(), source="page")

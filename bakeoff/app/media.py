@@ -1,0 +1,90 @@
+"""Images for the page: originals and cached thumbnails, served by sample id only.
+
+A request names a dataset and a sample id, never a path, so no request can
+reach a file that is not a sample of the dataset. The file is then checked to
+be a regular image file (a sample whose path was turned into a symlink to some
+other file is refused unless that file really is an image), and sent with
+``nosniff`` so a browser never runs it as anything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import FileResponse, Response
+from PIL import Image, UnidentifiedImageError
+
+from bakeoff._config import config
+from bakeoff.inference.decode import ImageDecodeError, load_image
+
+router = APIRouter(tags=["media"])
+
+_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp", "BMP": "image/bmp",
+         "TIFF": "image/tiff", "MPO": "image/jpeg"}
+_BROWSER_SAFE = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp"}
+_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=60"}
+
+
+def _sample_file(request: Request, dataset: str, sample_id: str) -> str:
+    sample = request.app.state.bakeoff.dataset(dataset)[sample_id]  # SampleNotFoundError -> 404
+    path = os.path.realpath(sample.filepath)
+    if not os.path.isfile(path):
+        raise HTTPException(404, f"the image of sample {sample_id} is missing: {sample.filepath!r}")
+    return path
+
+
+def _image_format(path: str) -> str:
+    try:
+        with Image.open(path) as image:
+            return image.format or ""
+    except (UnidentifiedImageError, OSError) as error:
+        raise HTTPException(415, f"the file of this sample is not a readable image: {error}") from None
+
+
+@router.get("/media/{dataset}/{sample_id}", summary="The sample's original image")
+def media(request: Request, dataset: str, sample_id: str) -> Response:
+    path = _sample_file(request, dataset, sample_id)
+    mime = _MIME.get(_image_format(path))
+    if mime not in _BROWSER_SAFE:
+        return _render(path, 2048)  # TIFF and friends: send a JPEG the browser can show
+    return FileResponse(path, media_type=mime, headers=_HEADERS)
+
+
+@router.get("/thumbnails/{dataset}/{sample_id}", summary="A JPEG thumbnail, made once and cached")
+def thumbnail(request: Request, dataset: str, sample_id: str, size: int = Query(256, ge=32, le=1024)) -> Response:
+    path = _sample_file(request, dataset, sample_id)
+    stat = os.stat(path)
+    key = hashlib.sha1(f"{path}|{stat.st_size}|{stat.st_mtime_ns}|{size}".encode()).hexdigest()
+    cached = thumbnail_dir() / key[:2] / f"{key}.jpg"
+    if not cached.is_file():
+        image = _decode(path, size)
+        image.thumbnail((size, size))
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.part")
+        image.save(partial, "JPEG", quality=82)
+        os.replace(partial, cached)  # atomic: concurrent requests never see half a file
+    return FileResponse(cached, media_type="image/jpeg", headers=_HEADERS)
+
+
+def thumbnail_dir() -> Path:
+    return config.home / "thumbnails"
+
+
+def _decode(path: str, size: int) -> Image.Image:
+    try:
+        return load_image(path, draft_size=size)
+    except ImageDecodeError as error:
+        raise HTTPException(415, error.reason) from None
+
+
+def _render(path: str, size: int) -> Response:
+    import io
+
+    image = _decode(path, size)
+    image.thumbnail((size, size))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return Response(buffer.getvalue(), media_type="image/jpeg", headers=_HEADERS)

@@ -1,0 +1,98 @@
+"""The page's view, as JSON: view stages (``DatasetView.to_dict`` form) plus sidebar filters.
+
+Nothing here writes SQL: stages are rebuilt with ``ViewStage.from_dict`` and filters
+become ``match`` stages of ``ViewField`` expressions, which the storage layer compiles.
+
+Example request body::
+
+    {"dataset": "pets", "stages": [{"_cls": "SortBy", "kwargs": {...}}],
+     "filters": {"labels": {"clip": ["cat"]}, "confidence": {"clip": [0.5, null]},
+                 "booleans": {"clip_eval": [false]}, "tags": ["train"]}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bakeoff.core.collection import SampleCollection
+from bakeoff.core.dataset import Dataset
+from bakeoff.core.expressions import ViewField as F
+from bakeoff.core.view import DatasetView
+
+
+class Filters(BaseModel):
+    """Sidebar filters; all of them must hold (AND), values within one field are alternatives (OR)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    labels: dict[str, list[str | None]] = Field(default_factory=dict,
+                                                description="label field -> labels to keep (null: missing)")
+    confidence: dict[str, list[float | None]] = Field(default_factory=dict,
+                                                      description="label field -> [min, max] (null: open end)")
+    booleans: dict[str, list[bool | None]] = Field(default_factory=dict,
+                                                   description="boolean field -> values to keep (null: missing)")
+    tags: list[str] = Field(default_factory=list, description="keep samples with any of these tags")
+
+
+class ViewSpec(BaseModel):
+    """A dataset, view stages, and filters: everything that decides which samples the page shows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: str = Field(min_length=1, max_length=200)
+    stages: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
+    filters: Filters = Field(default_factory=Filters)
+
+
+def build_view(dataset: Dataset, stages: list[dict[str, Any]], filters: Filters | None = None) -> SampleCollection:
+    """The collection the page asks for; unknown stages or fields raise ``ValueError``/``KeyError``."""
+    for stage in stages:
+        if not isinstance(stage, dict) or not isinstance(stage.get("kwargs", {}), dict):
+            raise TypeError(f"a view stage must be an object like {{'_cls': 'Match', 'kwargs': {{...}}}}, got {stage!r}")
+    view: SampleCollection = DatasetView.from_dict({"dataset": dataset.name, "stages": stages}, dataset) \
+        if stages else dataset
+    expr = filter_expression(filters) if filters is not None else None
+    if expr is not None:
+        view = view.match(expr)
+    if filters is not None and filters.tags:
+        view = view.match_tags(filters.tags)
+    return view
+
+
+def filter_expression(filters: Filters):
+    """One expression for the label, confidence and boolean filters (``None`` if there are none)."""
+    parts = []
+    for field, labels in filters.labels.items():
+        if labels:
+            parts.append(_one_of(F(f"{field}.label"), labels))
+    for field, bounds in filters.confidence.items():
+        if len(bounds) != 2:
+            raise ValueError(f"confidence filter for {field!r} must be [min, max], got {bounds!r}")
+        low, high = bounds
+        if low is not None:
+            parts.append(F(f"{field}.confidence") >= float(low))
+        if high is not None:
+            parts.append(F(f"{field}.confidence") <= float(high))
+    for field, values in filters.booleans.items():
+        if values:
+            parts.append(_one_of(F(field), values))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else F().all(parts)
+
+
+def _one_of(expr, values: list):
+    present = [v for v in values if v is not None]
+    options = []
+    if present:
+        options.append(expr.is_in(present) if len(present) > 1 else expr == present[0])
+    if len(present) < len(values):
+        options.append(expr == None)
+    return options[0] if len(options) == 1 else F().any(options)
+
+
+def stages_of(view: SampleCollection) -> list[dict[str, Any]]:
+    """The JSON stages of a dataset (none) or a view."""
+    return view.to_dict()["stages"] if isinstance(view, DatasetView) else []
