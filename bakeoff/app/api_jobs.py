@@ -16,7 +16,9 @@ _PARAMS = {"zero-shot-classify": ClassifyParams, "evaluate": EvaluateParams}
 
 @router.get("/operators/models", summary="Zoo models, each with whether it can run here and why not")
 def operator_models(request: Request) -> dict[str, Any]:
-    return {"models": request.app.state.bakeoff.zoo_models()}
+    from bakeoff.models.templates import list_template_sets
+
+    return {"models": request.app.state.bakeoff.zoo_models(), "template_sets": list_template_sets()}
 
 
 @router.post("/jobs", status_code=202, summary="Start an operator as a background job")

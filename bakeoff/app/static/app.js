@@ -115,15 +115,25 @@ async function refresh(report = true) {
   try {
     await loadPage();
     loadCounts();
-    if (!$("compare-panel").hidden) loadCompare();
+    if (!$("compare-panel").hidden && S.compared !== compareKey()) loadCompare();
     if (report) api("/api/session", { dataset: S.view.dataset, stages: S.view.stages, filters: S.view.filters }, "PUT")
       .then((s) => { S.sessionVersion = s.version; }).catch(() => {});
-  } catch (e) { showError(e); }
+  } catch (e) { if (!(e instanceof Stale)) showError(e); }
 }
+
+// answers can come back out of order: only the newest request of each kind is drawn
+const latest = {};
+async function fresh(kind, promise) {
+  const ticket = (latest[kind] = (latest[kind] || 0) + 1);
+  const data = await promise;
+  if (ticket !== latest[kind]) throw new Stale();
+  return data;
+}
+class Stale extends Error {}
 
 async function loadPage() {
   const t0 = performance.now();
-  const data = await api("/api/samples", { view: S.view, offset: S.offset, limit: PAGE });
+  const data = await fresh("page", api("/api/samples", { view: S.view, offset: S.offset, limit: PAGE }));
   S.page = data.samples;
   S.count = data.count;
   $("count").textContent = `${S.count.toLocaleString()} samples`;
@@ -134,9 +144,9 @@ async function loadPage() {
 
 async function loadCounts() {
   try {
-    S.counts = await api("/api/counts", { view: S.view });
+    S.counts = await fresh("counts", api("/api/counts", { view: S.view }));
     renderSidebar();
-  } catch (e) { showError(e); }
+  } catch (e) { if (!(e instanceof Stale)) showError(e); }
 }
 
 async function pollSession() {
@@ -294,7 +304,7 @@ function renderPager() {
 async function goPage(step) {
   S.offset = Math.max(0, S.offset + step * PAGE);
   writeURL();
-  try { await loadPage(); } catch (e) { showError(e); }
+  try { await loadPage(); } catch (e) { if (!(e instanceof Stale)) showError(e); }
 }
 
 function evalMark(sample, field) {
@@ -381,8 +391,14 @@ function toggleCompare() {
   if (!panel.hidden) loadCompare();
 }
 
+// the panel compares the view's stages without the sidebar filters, so clicking a cell
+// narrows the grid while the matrix stays whole
+function compareView() { return { dataset: S.view.dataset, stages: S.view.stages, filters: emptyFilters() }; }
+function compareKey() { return JSON.stringify([S.view.dataset, S.view.stages]); }
+
 async function loadCompare() {
   const panel = $("compare-panel");
+  S.compared = compareKey();
   const gt = S.info.gt_field;
   if (!gt || S.info.label_fields.length < 2) {
     panel.replaceChildren(el("div", { text: "Comparing needs a ground-truth field and at least one prediction field." }));
@@ -390,7 +406,7 @@ async function loadCompare() {
   }
   panel.replaceChildren(el("div", { class: "hint", text: "comparing…" }));
   try {
-    const data = await api("/api/compare", { view: S.view, gt_field: gt });
+    const data = await fresh("compare", api("/api/compare", { view: compareView(), gt_field: gt }));
     const head = el("tr", {}, ...["model", "percent correct", "95% CI", "balanced", "top-5", "mean conf", "ECE", "only right"].map((h) => el("th", { text: h })));
     const rows = data.rows.map((r) => el("tr", { "data-testid": `compare-row-${r.model}` },
       el("td", {}, el("span", { class: "swatch", style: `background:${S.colors[r.model] || "#999"}` }), " ", r.model),
@@ -404,18 +420,18 @@ async function loadCompare() {
     const picker = el("select", { "data-testid": "confusion-field" }, ...models.map((m) => el("option", { value: m, text: m })));
     picker.value = S.confusionField;
     picker.onchange = () => { S.confusionField = picker.value; loadConfusion(gt); };
-    panel.replaceChildren(el("div", { class: "hint", text: `${data.num_samples} samples in this view, ground truth ${gt}` }),
+    panel.replaceChildren(el("div", { class: "hint", text: `${data.num_samples} samples in the view (before sidebar filters), ground truth ${gt}` }),
       el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows)), el("div", { class: "view-buttons" }, ...buttons),
       el("div", {}, "confusion matrix of ", picker), el("div", { id: "confusion" }));
     loadConfusion(gt);
-  } catch (e) { panel.replaceChildren(el("div", { class: "hint", text: String(e.message) })); }
+  } catch (e) { if (!(e instanceof Stale)) panel.replaceChildren(el("div", { class: "hint", text: String(e.message) })); }
 }
 
 async function loadConfusion(gt) {
   const field = S.confusionField;
   const box = $("confusion");
   try {
-    const data = await api("/api/confusion", { view: S.view, field, gt_field: gt });
+    const data = await fresh("confusion", api("/api/confusion", { view: compareView(), field, gt_field: gt }));
     const max = Math.max(1, ...data.matrix.flat());
     const head = el("tr", {}, el("th", { text: `${gt} \\ ${field}` }), ...data.classes.map((c) => el("th", { class: "col", text: c })));
     const rows = data.matrix.map((row, i) => el("tr", {}, el("th", { text: data.classes[i] }), ...row.map((n, j) => {
@@ -427,7 +443,7 @@ async function loadConfusion(gt) {
     const note = data.num_classes > data.classes.length
       ? [el("div", { class: "hint", text: `the ${data.classes.length} most frequent of ${data.num_classes} ground-truth classes` })] : [];
     box.replaceChildren(el("table", { class: "heatmap" }, el("thead", {}, head), el("tbody", {}, ...rows)), ...note);
-  } catch (e) { box.replaceChildren(el("div", { class: "hint", text: String(e.message) })); }
+  } catch (e) { if (!(e instanceof Stale)) box.replaceChildren(el("div", { class: "hint", text: String(e.message) })); }
 }
 
 function filterCell(gt, truth, field, predicted) {
@@ -466,7 +482,7 @@ function renderPaletteList() {
 }
 
 function field(label, input, hint) {
-  return [el("label", { text: label }), input, hint ? el("div", { class: "hint", text: hint }) : null];
+  return hint ? [el("label", { text: label }), input, el("div", { class: "hint", text: hint })] : [el("label", { text: label }), input];
 }
 
 function targetSelect() {
@@ -479,7 +495,9 @@ async function classifyForm() {
   $("palette-list").replaceChildren();
   form.hidden = false;
   form.replaceChildren(el("div", { class: "hint", text: "loading the zoo…" }));
-  try { if (!S.models) S.models = (await api("/api/operators/models")).models; } catch (e) { showError(e); return; }
+  try {
+    if (!S.models) { const zoo = await api("/api/operators/models"); S.models = zoo.models; S.templateSets = zoo.template_sets; }
+  } catch (e) { showError(e); return; }
   const model = el("select", { name: "model", "data-testid": "op-model" }, ...S.models.map((m) =>
     el("option", { value: m.name, disabled: !m.available, title: m.available ? m.description : m.reason,
       text: m.available ? m.name + (m.reason ? ` (${m.reason})` : "") : `${m.name} — unavailable: ${m.reason.slice(0, 90)}` })));
@@ -494,14 +512,15 @@ async function classifyForm() {
   const file = el("input", { type: "file", accept: ".txt,text/plain", hidden: true });
   source.onchange = () => { fromField.hidden = source.value !== "field"; typed.hidden = source.value !== "list"; file.hidden = source.value !== "file"; };
   const prompt = el("input", { type: "text", name: "prompt", placeholder: "A photo of (the model's default)" });
-  const templates = el("input", { type: "text", name: "templates", placeholder: "optional template set, e.g. openai" });
+  const templates = el("select", { name: "templates", "data-testid": "op-templates" },
+    el("option", { value: "", text: "none: use the prompt" }), ...S.templateSets.map((t) => el("option", { value: t, text: t })));
   const labelField = el("input", { type: "text", name: "label_field", "data-testid": "op-label-field", required: true, pattern: "[A-Za-z_][A-Za-z0-9_]*" });
   labelField.value = (firstAvailable ? firstAvailable.name : "predictions").replace(/[^A-Za-z0-9_]/g, "_");
   model.onchange = () => { labelField.value = model.value.replace(/[^A-Za-z0-9_]/g, "_"); };
   const target = targetSelect();
   const run = el("button", { type: "submit", "data-testid": "op-run", text: "run" });
   form.replaceChildren(el("h3", { text: "zero-shot classify" }), ...field("model", model, "models whose package or weights are missing are greyed out"),
-    ...field("classes", source), fromField, typed, file, ...field("prompt", prompt), ...field("templates", templates),
+    ...field("classes", source), fromField, typed, file, ...field("prompt", prompt), ...field("template set (a prompt ensemble)", templates),
     ...field("label field", labelField), ...field("apply to", target), el("div", { style: "margin-top:8px" }, run));
   form.onsubmit = async (e) => {
     e.preventDefault();

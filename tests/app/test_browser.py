@@ -1,0 +1,184 @@
+"""The page in a real browser: Playwright driving Debian's Chromium.
+
+Screenshots are kept in ``test-artifacts/app/`` (or ``$BAKEOFF_TEST_ARTIFACTS/app``).
+Without Chromium the tests skip, unless ``BAKEOFF_REQUIRE_BROWSER=1`` (CI sets it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+import bakeoff as fo
+from bakeoff import ViewField as F
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(os.environ.get("BAKEOFF_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("BAKEOFF_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_app(browser, request):
+    """``open_app(dataset_or_view)`` -> (session, page); page errors fail the test; screenshots on the way."""
+    opened = []
+
+    def start(collection):
+        session = fo.launch_app(collection, port=0, auto=False)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(session.url)
+        page.wait_for_selector("[data-testid=tile]")
+        opened.append((session, page, errors))
+        return session, page
+
+    yield start
+    for session, page, errors in opened:
+        page.close()
+        session.close()
+        assert not errors, errors
+
+
+def shot(page, name: str) -> None:
+    folder = ARTIFACTS / "app"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"))
+
+
+def count_of(page) -> int:
+    return int(re.sub(r"\D", "", page.inner_text("[data-testid=count]")))
+
+
+def wait_count(page, expected: int) -> None:
+    page.wait_for_function(
+        "n => document.querySelector('[data-testid=count]').textContent.replace(/\\D/g, '') === String(n)", arg=expected)
+
+
+def test_grid_filter_to_eval_false_and_page_through_the_modal(app_dataset, open_app):
+    _, page = open_app(app_dataset)
+    assert page.locator("[data-testid=tile]").count() == 36 and count_of(page) == 36
+    page.wait_for_selector("[data-testid='value-clip_eval-false']")
+    shot(page, "grid")
+    assert "OpenAI CLIP predictions" in page.get_attribute("[data-field=clip]", "title")
+
+    wrong = app_dataset.match(F("clip_eval") == False)  # noqa: E712
+    page.click("[data-testid='value-clip_eval-false']")
+    wait_count(page, len(wrong))
+    page.wait_for_function("n => document.querySelectorAll('[data-testid=tile]').length === n", arg=len(wrong))
+    marks = page.locator("[data-testid=tile] .chip[title=clip] .mark-wrong")
+    assert marks.count() == len(wrong)
+    shot(page, "filtered-eval-false")
+
+    page.locator("[data-testid=tile]").first.click()
+    page.wait_for_selector("[data-testid=modal-side] h3")
+    assert page.inner_text("[data-testid=modal-pos]") == f"1 / {len(wrong)}"
+    first_name = page.inner_text("[data-testid=modal-side] h3")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('[data-testid=modal-pos]').textContent.startsWith('2 /')")
+    page.wait_for_function("name => document.querySelector('[data-testid=modal-side] h3').textContent !== name",
+                           arg=first_name)
+    sample = wrong.skip(1).first()
+    assert page.inner_text("[data-testid=modal-side] h3") == Path(sample.filepath).name
+    assert sample.clip.label in page.inner_text("[data-testid=pred-clip]")
+    shot(page, "modal")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => document.querySelector('[data-testid=modal-pos]').textContent.startsWith('1 /')")
+    page.keyboard.press("Escape")
+    assert page.locator("[data-testid=modal]").is_hidden()
+
+    # the URL holds the view: a reload shows the same filtered grid
+    page.reload()
+    page.wait_for_selector("[data-testid=tile]")
+    wait_count(page, len(wrong))
+
+
+def test_zero_shot_classify_from_the_command_palette(shapes_dataset, open_app):
+    _, page = open_app(shapes_dataset)
+    page.keyboard.press("`")
+    page.click("[data-testid=operator-zero-shot-classify]")
+    page.wait_for_selector("[data-testid=op-model] option[value=demo-clip]", state="attached")
+    disabled = page.locator("[data-testid=op-model] option:disabled")
+    enabled = page.locator("[data-testid=op-model] option:not(:disabled)")
+    assert enabled.count() >= 3  # the demo models always run
+    page.select_option("[data-testid=op-model]", "demo-clip")
+    page.fill("[data-testid=op-label-field]", "zs")
+    shot(page, "palette-zero-shot-classify")
+    page.click("[data-testid=op-run]")
+    page.wait_for_selector("[data-testid=job][data-status=completed]", timeout=120_000)
+    page.wait_for_selector("[data-field=zs]")
+    page.wait_for_selector("[data-testid=tile] .chip[title=zs]")
+    assert shapes_dataset.count("zs") == 36
+    first = shapes_dataset.first()
+    chip = page.locator("[data-testid=tile]").first.locator(".chip[title=zs]").inner_text()
+    assert chip.startswith(first.zs.label)
+    shot(page, "zero-shot-classify-done")
+    assert disabled.count() + enabled.count() == len(__import__("bakeoff.zoo", fromlist=["x"]).list_zoo_models())
+
+
+def test_a_confusion_matrix_cell_filters_the_grid(app_dataset, open_app):
+    _, page = open_app(app_dataset)
+    page.click("[data-testid=compare-toggle]")
+    page.wait_for_selector("[data-testid=compare-row-siglip]")
+    page.wait_for_selector("[data-testid=cell-0-0]")
+    comparison = fo.compare(app_dataset)
+    classes = sorted({*app_dataset.distinct("ground_truth.label")})
+    counts = app_dataset.count_values("ground_truth.label")
+    shown = sorted(sorted(counts, key=lambda c: -counts[c])[:25]) if len(classes) > 25 else classes
+    matrix = comparison.results["clip"].confusion_matrix(classes=shown)
+    i, j = divmod(int(matrix.argmax()), len(shown))
+    assert page.inner_text("[data-testid=compare-row-clip]").split()[1] == comparison.formatted_table()[0]["accuracy"]
+    shot(page, "compare-panel")
+    page.click(f"[data-testid=cell-{i}-{j}]")
+    wait_count(page, int(matrix[i, j]))
+    expected = app_dataset.match((F("ground_truth.label") == shown[i]) & (F("clip.label") == shown[j]))
+    ids = page.eval_on_selector_all("[data-testid=tile]", "tiles => tiles.map(t => t.dataset.id)")
+    assert sorted(ids) == sorted(expected.values("id"))
+    shot(page, "confusion-cell-filtered")
+    assert page.locator(f"[data-testid=cell-{i}-{j}]").inner_text() == str(matrix[i, j])  # the matrix stays whole
+    page.click("[data-testid=view-all_wrong]")
+    wait_count(page, len(comparison.all_wrong()))
+
+
+def test_views_set_in_python_and_stages_edited_in_the_page(app_dataset, open_app):
+    session, page = open_app(app_dataset)
+    session.view = app_dataset.sort_by("clip.confidence").limit(7)
+    wait_count(page, 7)
+    assert page.locator("[data-testid=stages] .stage").count() == 2
+    page.click("#edit-stages")
+    page.fill("[data-testid=stage-json]", '[{"_cls": "Limit", "kwargs": {"limit": 5}}]')
+    page.click("[data-testid=stage-apply]")
+    wait_count(page, 5)
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=stages] .stage').length === 1")
+    deadline = time.monotonic() + 10
+    while session.view.count() != 5 and time.monotonic() < deadline:  # the page reports its view back to Python
+        time.sleep(0.05)
+    assert session.view.count() == 5
+    page.click("#edit-stages")
+    page.fill("[data-testid=stage-json]", '[{"_cls": "SortBy", "kwargs": {"field_or_expr": "nofield"}}]')
+    page.click("[data-testid=stage-apply]")
+    page.wait_for_selector("[data-testid=error]:not([hidden])")
+    assert "nofield" in page.inner_text("[data-testid=error]") and count_of(page) == 5
+    page.click("#stage-cancel")
+    page.locator("[data-testid=stages] .stage button").first.click()
+    wait_count(page, 36)
