@@ -6,6 +6,7 @@ the OpenAPI description is at ``/openapi.json`` and ``/docs``.
 
 from __future__ import annotations
 
+import time
 from importlib import resources
 
 from fastapi import FastAPI, Request
@@ -31,6 +32,15 @@ def create_app(state: AppState | None = None, allowed_hosts: list[str] | None = 
     app.state.bakeoff = state or AppState()
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+
+    @app.middleware("http")
+    async def server_timing(request: Request, call_next):
+        # the time spent in the server, for the browser's network panel and the benchmark
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
+
     for router in (api_data.router, api_compare.router, api_jobs.router, media.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -15,9 +15,9 @@ from bakeoff.core import aggregations as aggs
 from bakeoff.core import stages as st
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.evaluation_methods import EvaluationMethods
-from bakeoff.core.inference_methods import InferenceMethods
 from bakeoff.core.expressions import ViewExpression, ViewField
 from bakeoff.core.fields import EmbeddedDocumentField, Field
+from bakeoff.core.inference_methods import InferenceMethods
 from bakeoff.core.sample import Sample
 from bakeoff.core.schema import Schema, unflatten
 from bakeoff.errors import SampleNotFoundError

@@ -113,6 +113,13 @@ def _grouped_source(conn, builder: QueryBuilder, spec: AggregationSpec):
 def _count_values(conn, builder: QueryBuilder, spec: AggregationSpec) -> dict[Any, int]:
     value, froms = _grouped_source(conn, builder, spec)
     key = value.label("k")
+    if builder.where and conn.dialect.name == "sqlite" and not spec.options.get("unwind"):
+        # Filter first, then group. Grouped directly, SQLite walks the whole index of the grouped
+        # column and looks up every row to test the filter (5x slower on 100k rows); a subquery
+        # with a LIMIT is never flattened, so the filter's own index is used instead.
+        rows = sa.select(key).select_from(*froms).where(*builder.where).limit(-1).subquery()
+        query = sa.select(rows.c.k, sa.func.count()).group_by(rows.c.k)
+        return {k: int(n) for k, n in conn.execute(query)}
     query = sa.select(key, sa.func.count()).select_from(*froms)
     if builder.where:
         query = query.where(*builder.where)

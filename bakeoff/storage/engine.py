@@ -29,8 +29,10 @@ def get_engine(uri: str) -> Engine:
         if engine is None:
             engine = _create_engine(uri)
             _engines[uri] = engine
-            from bakeoff.storage import catalog  # catalog imports this module
-            from bakeoff.storage import embeddings  # noqa: F401 - registers its table in the catalog metadata
+            from bakeoff.storage import (
+                catalog,  # catalog imports this module
+                embeddings,  # noqa: F401 - registers its table in the catalog metadata
+            )
 
             catalog.create_catalog(engine)
         return engine

@@ -128,7 +128,7 @@ def test_unknown_field_paths_list_the_fields():
     with pytest.raises(KeyError):
         dataset.distinct("nope")
     with pytest.raises(AttributeError, match="sample has no field 'nope'"):
-        dataset.first().nope
+        dataset.first().nope  # noqa: B018 - the attribute access is what raises
 
 
 def test_dataset_names_rename_taken_and_unknown():

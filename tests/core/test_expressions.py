@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from bakeoff import ViewExpression, ViewField as F
+from bakeoff import ViewExpression
+from bakeoff import ViewField as F
 from bakeoff.core.expressions import expr_from_dict, to_expr
 
 

@@ -85,7 +85,7 @@ def test_iteration_reads_in_chunks_while_writing():
     dataset = fo.Dataset()
     dataset.add_samples([fo.Sample(f"{i}.jpg", n=i) for i in range(2500)])
     seen = 0
-    for sample in dataset:
+    for _sample in dataset:
         if seen == 10:
             dataset.set_values("n", list(range(2500, 5000)))  # a write between chunks is never blocked
         seen += 1

@@ -54,7 +54,7 @@ while time.time() < deadline:
         break
 assert seen == sorted(seen), seen
 print(len(set(seen)), seen[-1])
-""" % gate, bakeoff_home)
+""" % gate, bakeoff_home)  # noqa: UP031 - the script has braces of its own
     try:
         out, err = reader.communicate(timeout=120)
     finally:

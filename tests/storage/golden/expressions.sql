@@ -14,16 +14,16 @@ SELECT samples.id AS id FROM samples WHERE samples.ok IS NULL ORDER BY samples._
 SELECT samples.id AS id FROM samples WHERE samples.n IS NOT ? ORDER BY samples._rowid;
 
 -- lt_skips_missing: (F('n') < 3)
-SELECT samples.id AS id FROM samples WHERE coalesce(samples.n < 3, 0) = 1 ORDER BY samples._rowid;
+SELECT samples.id AS id FROM samples WHERE samples.n IS NOT NULL AND samples.n < 3 ORDER BY samples._rowid;
 
 -- ge_float: (F('x') >= 0.5)
-SELECT samples.id AS id FROM samples WHERE coalesce(samples.x >= 0.5, 0) = 1 ORDER BY samples._rowid;
+SELECT samples.id AS id FROM samples WHERE samples.x IS NOT NULL AND samples.x >= 0.5 ORDER BY samples._rowid;
 
 -- field_truthiness: F('ok')
 SELECT samples.id AS id FROM samples WHERE coalesce(samples.ok, 0) = 1 ORDER BY samples._rowid;
 
 -- and_or: (((F('ok') == True) & (F('n') > 0)) | (F('s') == 'zeta'))
-SELECT samples.id AS id FROM samples WHERE samples.ok IS ? AND coalesce(samples.n > 0, 0) = 1 OR samples.s IS ? ORDER BY samples._rowid;
+SELECT samples.id AS id FROM samples WHERE samples.ok IS ? AND samples.n IS NOT NULL AND samples.n > 0 OR samples.s IS ? ORDER BY samples._rowid;
 
 -- all_empty_is_true: True
 SELECT samples.id AS id FROM samples WHERE 1 = 1 ORDER BY samples._rowid;
@@ -50,13 +50,13 @@ SELECT samples.id AS id FROM samples WHERE CAST(samples.n AS FLOAT) / (nullif(0,
 SELECT samples.id AS id FROM samples WHERE samples.n % nullif(?, ?) IS ? ORDER BY samples._rowid;
 
 -- abs_neg: (-F('x').abs() > 0.7)
-SELECT samples.id AS id FROM samples WHERE coalesce(abs(-samples.x) > 0.7, 0) = 1 ORDER BY samples._rowid;
+SELECT samples.id AS id FROM samples WHERE abs(-samples.x) IS NOT NULL AND abs(-samples.x) > 0.7 ORDER BY samples._rowid;
 
 -- round: (F('x').round(1) == 0.3)
 SELECT samples.id AS id FROM samples WHERE round(samples.x, ?) IS ? ORDER BY samples._rowid;
 
 -- is_in: F('s').is_in(['alpha', 'zeta'])
-SELECT samples.id AS id FROM samples WHERE coalesce(samples.s IN ('alpha', 'zeta'), 0) = 1 ORDER BY samples._rowid;
+SELECT samples.id AS id FROM samples WHERE samples.s IS NOT NULL AND samples.s IN ('alpha', 'zeta') ORDER BY samples._rowid;
 
 -- is_in_empty: F('s').is_in([])
 SELECT samples.id AS id FROM samples WHERE 0 = 1 ORDER BY samples._rowid;
@@ -98,13 +98,13 @@ SELECT samples.id AS id FROM samples WHERE coalesce(samples.s REGEXP '^[ab]', 0)
 SELECT samples.id AS id FROM samples WHERE coalesce(samples.s REGEXP '(?i)^Z', 0) = 1 ORDER BY samples._rowid;
 
 -- if_else: ((F('n') > 1).if_else(F('n'), 0) == 3)
-SELECT samples.id AS id FROM samples WHERE CASE WHEN coalesce(samples.n > ?, 0) THEN samples.n ELSE ? END IS ? ORDER BY samples._rowid;
+SELECT samples.id AS id FROM samples WHERE CASE WHEN (samples.n IS NOT NULL AND samples.n > ?) THEN samples.n ELSE ? END IS ? ORDER BY samples._rowid;
 
 -- label_path: (F('gt.label') == 'cat')
 SELECT samples.id AS id FROM samples WHERE samples."gt.label" IS ? ORDER BY samples._rowid;
 
 -- label_confidence: (F('gt.confidence') > 0.5)
-SELECT samples.id AS id FROM samples WHERE coalesce(samples."gt.confidence" > 0.5, 0) = 1 ORDER BY samples._rowid;
+SELECT samples.id AS id FROM samples WHERE samples."gt.confidence" IS NOT NULL AND samples."gt.confidence" > 0.5 ORDER BY samples._rowid;
 
 -- document_exists: F('gt').exists(True)
 SELECT samples.id AS id FROM samples WHERE samples.gt IS NOT NULL ORDER BY samples._rowid;
