@@ -11,17 +11,13 @@ import bakeoff as fo
 DEMO_DATASET = "demo-shapes"
 
 
-def _launch_and_wait(dataset: fo.Dataset | None, port: int, address: str, remote: bool) -> None:
+def _launch_and_wait(dataset: fo.Dataset | None, port: int, address: str, remote: bool, auto: bool = True) -> None:
     """Start the App on ``dataset`` (or none), print its URL and wait until Ctrl-C."""
-    launch_app = getattr(fo, "launch_app", None)  # the App is optional: this bakeoff may predate it
-    if launch_app is None:
-        raise click.ClickException("this bakeoff has no App (bakeoff.launch_app is missing); "
-                                   "upgrade bakeoff to browse the images")
     try:
-        session = launch_app(dataset, port=port, address=address, remote=remote)
-    except ImportError as error:  # the App's optional dependencies are missing
-        raise click.ClickException(str(error)) from error
-    click.echo(f"App: {session.url}  (Ctrl-C to stop)")
+        session = fo.launch_app(dataset, port=port, address=address, remote=remote, auto=auto)
+    except ImportError as error:  # a broken install: fastapi or uvicorn missing
+        raise click.ClickException(f"the App cannot start: {error}; pip install fastapi uvicorn") from error
+    click.echo(f"App: {session.url}  (Ctrl-C to stop)", nl=True)
     try:
         session.wait()
     except KeyboardInterrupt:
@@ -50,7 +46,7 @@ def demo(report: Path, no_report: bool, fresh: bool, open_app: bool) -> None:
 
     run_demo(report=None if no_report else str(report), fresh=fresh)
     if open_app:
-        _launch_and_wait(fo.load_dataset(DEMO_DATASET), 5151, "127.0.0.1", False)
+        _launch_and_wait(fo.load_dataset(DEMO_DATASET), 5151, "127.0.0.1", False, auto=True)
     else:
         click.echo(f"\nlook at the images: bakeoff app {DEMO_DATASET}")
 
@@ -60,11 +56,12 @@ def demo(report: Path, no_report: bool, fresh: bool, open_app: bool) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=5151, show_default=True, help="Port to serve on.")
 @click.option("--address", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 for all).")
 @click.option("--remote", is_flag=True, help="Do not open a browser here (a remote machine; forward the port).")
-def app(dataset: str | None, port: int, address: str, remote: bool) -> None:
+@click.option("--no-open", is_flag=True, help="Do not open a browser; just print the URL.")
+def app(dataset: str | None, port: int, address: str, remote: bool, no_open: bool) -> None:
     """Browse DATASET (or choose one) in the App until Ctrl-C.
 
     \b
     Example:
         bakeoff app demo-shapes --port 5151
     """
-    _launch_and_wait(fo.load_dataset(dataset) if dataset else None, port, address, remote)
+    _launch_and_wait(fo.load_dataset(dataset) if dataset else None, port, address, remote, auto=not no_open)

@@ -95,3 +95,25 @@ def test_wait_returns_after_a_timeout_and_when_closed():
     session.close()
     session.wait()
     assert not session.running
+
+
+def test_the_bakeoff_app_command_serves_until_interrupted(app_dataset, bakeoff_home):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    command = [str(Path(sys.executable).parent / "bakeoff"), "app", "photos", "--port", "0", "--no-open"]
+    env = {**os.environ, "BAKEOFF_HOME": str(bakeoff_home)}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("App: http://127.0.0.1:"), (line, process.stderr.read() if process.poll() else "")
+        url = line.split()[1]
+        shown = json.loads(_get(url + "api/session")[1])
+        assert shown["dataset"] == "photos"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(20) in (0, 130)
+    finally:
+        process.kill()

@@ -248,23 +248,19 @@ def test_app_command_passes_its_options(pets, fake_app):
     assert result.exit_code == 0, result.output
     session = fake_app[0]
     assert session.dataset.name == "pets"
-    assert session.kwargs == {"port": 6000, "address": "0.0.0.0", "remote": True}
-    assert invoke("app").exit_code == 0 and fake_app[1].dataset is None
-
-
-def test_app_without_launch_app_is_one_clear_error(pets, monkeypatch):
-    monkeypatch.delattr(fo, "launch_app", raising=False)
-    result = invoke("app", "pets")
-    assert result.exit_code == 1 and result.stderr.startswith("error: this bakeoff has no App")
+    assert session.kwargs == {"port": 6000, "address": "0.0.0.0", "remote": True, "auto": True}
+    assert invoke("app", "--no-open").exit_code == 0 and fake_app[1].dataset is None
+    assert fake_app[1].kwargs["auto"] is False
 
 
 def test_app_without_its_dependencies_is_one_clear_error(pets, monkeypatch):
     def launch_app(*args, **kwargs):
-        raise ImportError("the App needs fastapi: pip install 'bakeoff[app]'")
+        raise ImportError("No module named 'fastapi'")
 
     monkeypatch.setattr(fo, "launch_app", launch_app, raising=False)
     result = invoke("app", "pets")
-    assert result.exit_code == 1 and result.stderr == "error: the App needs fastapi: pip install 'bakeoff[app]'\n"
+    assert result.exit_code == 1
+    assert result.stderr == "error: the App cannot start: No module named 'fastapi'; pip install fastapi uvicorn\n"
 
 
 # -- errors -----------------------------------------------------------------------------------
