@@ -10,6 +10,7 @@ other file is refused unless that file really is an image), and sent with
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from fastapi.responses import FileResponse, Response
 from PIL import Image, UnidentifiedImageError
 
 from bakeoff._config import config
+from bakeoff.core.media import is_url, media_identity, read_media
 from bakeoff.inference.decode import ImageDecodeError, load_image
 
 router = APIRouter(tags=["media"])
@@ -29,16 +31,19 @@ _HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-
 
 
 def _sample_file(request: Request, dataset: str, sample_id: str) -> str:
+    """The sample's file: a resolved local path, or its URL (``s3://``, ``memory://``...)."""
     sample = request.app.state.bakeoff.dataset(dataset)[sample_id]  # SampleNotFoundError -> 404
+    if is_url(sample.filepath):
+        return sample.filepath
     path = os.path.realpath(sample.filepath)
     if not os.path.isfile(path):
         raise HTTPException(404, f"the image of sample {sample_id} is missing: {sample.filepath!r}")
     return path
 
 
-def _image_format(path: str) -> str:
+def _image_format(source) -> str:
     try:
-        with Image.open(path) as image:
+        with Image.open(source) as image:
             return image.format or ""
     except (UnidentifiedImageError, OSError) as error:
         raise HTTPException(415, f"the file of this sample is not a readable image: {error}") from None
@@ -47,17 +52,35 @@ def _image_format(path: str) -> str:
 @router.get("/media/{dataset}/{sample_id}", summary="The sample's original image")
 def media(request: Request, dataset: str, sample_id: str) -> Response:
     path = _sample_file(request, dataset, sample_id)
+    if is_url(path):
+        data = _read(path)
+        mime = _MIME.get(_image_format(io.BytesIO(data)))
+        if mime not in _BROWSER_SAFE:
+            return _render(path, 2048)
+        return Response(data, media_type=mime, headers=_HEADERS)
     mime = _MIME.get(_image_format(path))
     if mime not in _BROWSER_SAFE:
         return _render(path, 2048)  # TIFF and friends: send a JPEG the browser can show
     return FileResponse(path, media_type=mime, headers=_HEADERS)
 
 
+def _read(url: str) -> bytes:
+    try:
+        return read_media(url)
+    except FileNotFoundError:
+        raise HTTPException(404, f"the image is missing: {url!r}") from None
+    except OSError as error:
+        raise HTTPException(502, f"cannot read {url!r}: {error}") from None
+
+
 @router.get("/thumbnails/{dataset}/{sample_id}", summary="A JPEG thumbnail, made once and cached")
 def thumbnail(request: Request, dataset: str, sample_id: str, size: int = Query(256, ge=32, le=1024)) -> Response:
     path = _sample_file(request, dataset, sample_id)
-    stat = os.stat(path)
-    key = hashlib.sha1(f"{path}|{stat.st_size}|{stat.st_mtime_ns}|{size}".encode()).hexdigest()
+    try:
+        length, stamp = media_identity(path)
+    except FileNotFoundError:
+        raise HTTPException(404, f"the image is missing: {path!r}") from None
+    key = hashlib.sha1(f"{path}|{length}|{stamp}|{size}".encode()).hexdigest()
     cached = thumbnail_dir() / key[:2] / f"{key}.jpg"
     if not cached.is_file():
         image = _decode(path, size)
@@ -81,8 +104,6 @@ def _decode(path: str, size: int) -> Image.Image:
 
 
 def _render(path: str, size: int) -> Response:
-    import io
-
     image = _decode(path, size)
     image.thumbnail((size, size))
     buffer = io.BytesIO()

@@ -38,7 +38,14 @@ def _progress(progress: bool | None) -> bool:
 
 def scan_directory_tree(dataset_dir: str | os.PathLike, label_fn: Callable[[str], str] | None = None
                         ) -> tuple[list[tuple[str, str]], int]:
-    """``([(filepath, label), ...] sorted by class folder then file name, number of skipped non-images)``."""
+    """``([(filepath, label), ...] sorted by class folder then file name, number of skipped non-images)``.
+
+    ``dataset_dir`` may be an fsspec URL (``s3://bucket/pets``, ``memory://pets``): the samples then keep URLs.
+    """
+    from bakeoff.core.media import is_url
+
+    if is_url(os.fspath(dataset_dir)):
+        return _scan_url_tree(os.fspath(dataset_dir), label_fn)
     root = Path(dataset_dir).expanduser()
     if not root.is_dir():
         raise DatasetImportError(f"dataset_dir {str(root)!r} is not a folder; pass the folder that holds one subfolder per class")
@@ -65,6 +72,38 @@ def scan_directory_tree(dataset_dir: str | os.PathLike, label_fn: Callable[[str]
             f"(looked for {', '.join(sorted(IMAGE_EXTENSIONS))}; skipped {skipped} other files)"
         )
     return items, skipped
+
+
+def _scan_url_tree(url: str, label_fn: Callable[[str], str] | None) -> tuple[list[tuple[str, str]], int]:
+    from bakeoff.core.media import list_folder
+
+    try:
+        entries = list_folder(url)
+    except FileNotFoundError:
+        raise DatasetImportError(f"dataset_dir {url!r} does not exist; pass the folder that holds one subfolder "
+                                 "per class") from None
+    class_dirs = sorted((e for e in entries if e[1] and not _basename(e[0]).startswith(".")), key=lambda e: e[0])
+    if not class_dirs:
+        raise DatasetImportError(f"no class subfolders in {url!r}; an image classification directory tree has one "
+                                 "subfolder per class, e.g. s3://bucket/pets/horse/0001.jpg")
+    items: list[tuple[str, str]] = []
+    skipped = 0
+    for folder, _ in class_dirs:
+        name = _basename(folder)
+        label = label_fn(name) if label_fn else name
+        for path, is_dir in sorted(list_folder(folder)):
+            base = _basename(path)
+            if not is_dir and Path(base).suffix.lower() in IMAGE_EXTENSIONS and not base.startswith("."):
+                items.append((path, label))
+            elif not is_dir:
+                skipped += 1
+    if not items:
+        raise DatasetImportError(f"no images in the {len(class_dirs)} class folders of {url!r}")
+    return items, skipped
+
+
+def _basename(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]
 
 
 def select_items(items: list, max_samples: int | None, shuffle: bool, seed: int | None) -> list:
@@ -95,7 +134,9 @@ def import_directory_tree(cls, dataset_dir, dataset_type, label_field, name, max
         dataset.add_samples(Sample(path, **{label_field: Classification(label=label)}) for path, label in items)
         if skipped:
             logger.info("skipped %d non-image files in %s", skipped, dataset_dir)
-        dataset._set_info(import_source=str(Path(dataset_dir).absolute()), skipped_files=skipped)
+        source = os.fspath(dataset_dir)
+        dataset._set_info(import_source=source if "://" in source else str(Path(source).expanduser().absolute()),
+                          skipped_files=skipped)
         if compute_metadata:
             dataset.compute_metadata(progress=progress)
     except BaseException:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import os
 from collections.abc import Iterator, Sequence
@@ -27,8 +28,15 @@ class ImageMetadata(EmbeddedDocument):
         """Read the header of ``filepath`` (no full decode). Raises OSError if unreadable."""
         from PIL import Image
 
-        size = os.path.getsize(filepath)
-        with Image.open(filepath) as image:
+        from bakeoff.core.media import is_url, open_media
+
+        if is_url(filepath):
+            with open_media(filepath) as f:
+                data = f.read()
+            size, source = len(data), io.BytesIO(data)
+        else:
+            size, source = os.path.getsize(filepath), filepath
+        with Image.open(source) as image:
             width, height = image.size
             channels = len(image.getbands())
             mime = Image.MIME.get(image.format or "") or mimetypes.guess_type(filepath)[0]

@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 
 def normalize_filepath(filepath: str | os.PathLike) -> str:
     """Absolute local path (``~`` expanded); URLs (``s3://``, ``https://``) unchanged."""
+    from bakeoff.core.media import is_url
+
     path = os.fspath(filepath)
-    if "://" in path:
+    if is_url(path):
         return path
     return os.path.abspath(os.path.expanduser(path))
 

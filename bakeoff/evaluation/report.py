@@ -33,8 +33,10 @@ def _img(png: bytes, alt: str) -> str:
 def _thumbnail(filepath: str, size: int = 140) -> str | None:
     from PIL import Image, ImageOps
 
+    from bakeoff.core.media import local_or_buffer
+
     try:
-        with Image.open(filepath) as image:
+        with Image.open(local_or_buffer(filepath)) as image:
             image.draft("RGB", (size * 2, size * 2))
             image = ImageOps.exif_transpose(image).convert("RGB")
             image.thumbnail((size, size))

@@ -19,6 +19,7 @@ import os
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from bakeoff.core.media import local_or_buffer, media_identity
 from bakeoff.errors import BakeoffError
 
 #: Images with more pixels than this are refused (about 15,000 x 15,000).
@@ -36,9 +37,8 @@ class ImageDecodeError(BakeoffError, OSError):
 
 
 def file_identity(filepath: str) -> tuple[int, int]:
-    """``(size in bytes, modification time in ns)``: a changed file gets a new identity."""
-    stat = os.stat(filepath)
-    return stat.st_size, stat.st_mtime_ns
+    """``(size in bytes, modification stamp)``: a changed file gets a new identity (local path or URL)."""
+    return media_identity(filepath)
 
 
 def load_image(filepath: str, max_pixels: int = DEFAULT_MAX_PIXELS, draft_size: int | None = DEFAULT_DRAFT_SIZE
@@ -51,9 +51,10 @@ def load_image(filepath: str, max_pixels: int = DEFAULT_MAX_PIXELS, draft_size: 
         model.predict([image])
     """
     try:
-        if os.path.getsize(filepath) == 0:
+        source = local_or_buffer(filepath)
+        if (os.path.getsize(source) if isinstance(source, str) else source.getbuffer().nbytes) == 0:
             raise ImageDecodeError(filepath, "the file is empty (0 bytes)")
-        with Image.open(filepath) as image:
+        with Image.open(source) as image:
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageDecodeError(
@@ -68,6 +69,8 @@ def load_image(filepath: str, max_pixels: int = DEFAULT_MAX_PIXELS, draft_size: 
         raise
     except FileNotFoundError:
         raise ImageDecodeError(filepath, "the file does not exist") from None
+    except IsADirectoryError:
+        raise ImageDecodeError(filepath, "it is a folder, not a file") from None
     except PermissionError:
         raise ImageDecodeError(filepath, "permission denied") from None
     except UnidentifiedImageError:
