@@ -10,7 +10,7 @@ import and changeable at run time::
 Environment variables: ``BAKEOFF_HOME`` (default ``~/.bakeoff``),
 ``BAKEOFF_DATABASE_URI`` (default: a SQLite file in the home folder),
 ``BAKEOFF_DATASET_ZOO_DIR``, ``BAKEOFF_MODEL_ZOO_DIR``,
-``BAKEOFF_DEFAULT_BATCH_SIZE``, ``BAKEOFF_SHOW_PROGRESS_BARS``.
+``BAKEOFF_DEFAULT_BATCH_SIZE``, ``BAKEOFF_SHOW_PROGRESS_BARS``, ``BAKEOFF_BACKEND`` (``local`` or ``ray``).
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ class Config:
         self._model_zoo_dir: str | None = os.environ.get("BAKEOFF_MODEL_ZOO_DIR")
         self.default_batch_size: int | None = _env_int("BAKEOFF_DEFAULT_BATCH_SIZE")
         self.show_progress_bars: bool = _env_bool("BAKEOFF_SHOW_PROGRESS_BARS", True)
+        #: where apply_model runs: "local" (threads in this process) or "ray" (Ray Data; RAY_ADDRESS or a local Ray)
+        self.backend: str = os.environ.get("BAKEOFF_BACKEND") or "local"
 
     @property
     def home(self) -> Path:
@@ -86,7 +88,7 @@ class Config:
 
     def __repr__(self) -> str:
         keys = ("home", "database_uri", "dataset_zoo_dir", "model_zoo_dir",
-                "default_batch_size", "show_progress_bars")
+                "default_batch_size", "show_progress_bars", "backend")
         body = ",\n".join(f"    {k}={getattr(self, k)!r}" for k in keys)
         return f"Config(\n{body}\n)"
 

@@ -23,7 +23,9 @@ class InferenceMethods:
         (``skip_failures=False`` stops at the first one instead). ``progress`` is
         True/False/None (the config's default) for the bar, or a callable
         ``progress(done, total)`` called after each committed batch; an exception
-        it raises stops the run, keeping what was committed.
+        it raises stops the run, keeping what was committed. ``backend="ray"`` (or
+        ``bakeoff.config.backend``) decodes and encodes on Ray Data, with ``replicas=``,
+        ``num_gpus=`` and ``num_cpus=`` per model replica and ``ray_address=``.
 
         Example::
 
@@ -50,14 +52,17 @@ class InferenceMethods:
                    use_cache=use_cache, **kwargs)
 
     def compute_embeddings(self, model: Any, embeddings_field: str | None = None, batch_size: int | None = None,
-                           num_workers: int | None = None, skip_failures: bool = True, progress: bool | None = None):
+                           num_workers: int | None = None, skip_failures: bool = True, progress: bool | None = None,
+                           backend: str | None = None, **backend_options: Any):
         """Image embeddings ``[n, d]`` in collection order, from the cache where possible.
 
-        With ``embeddings_field`` they are also stored on the samples.
+        With ``embeddings_field`` they are also stored on the samples; ``backend="ray"``
+        encodes what the cache lacks on Ray (see ``apply_model``).
         """
         from bakeoff.inference.pipeline import compute_embeddings
 
-        return compute_embeddings(self, model, batch_size, num_workers, skip_failures, progress, embeddings_field)
+        return compute_embeddings(self, model, batch_size, num_workers, skip_failures, progress, embeddings_field,
+                                  backend, **backend_options)
 
     def list_model_runs(self) -> list[str]:
         from bakeoff.inference.pipeline import list_model_runs

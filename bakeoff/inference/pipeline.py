@@ -81,6 +81,7 @@ class Item:
     filepath: str
     identity: tuple[int, int] | None = None
     cached: dict[str, np.ndarray] = field(default_factory=dict)  # field -> embedding
+    remote: dict[str, np.ndarray] = field(default_factory=dict)  # field -> embedding encoded elsewhere (Ray)
     tensors: dict[str, Any] = field(default_factory=dict)        # field -> preprocessed input
     error: str | None = None
 
@@ -193,6 +194,13 @@ def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Ite
     for task in tasks:
         members = [it for it in batch if it.rowid in task.rowids]
         good = [it for it in members if it.error is None]
+        arrived = [it for it in good if task.field in it.remote]
+        for it in arrived:  # encoded by a remote worker: kept for the cache like a local encoding
+            vector = it.cached[task.field] = it.remote.pop(task.field)
+            if it.identity is not None and use_cache:
+                cache_rows.setdefault(task.model.fingerprint, []).append(
+                    (it.filepath, it.identity[0], it.identity[1], vector))
+        task.encoded += len(arrived)
         to_encode = [it for it in good if task.field not in it.cached]
         if to_encode:
             fresh = encode(task, [it.tensors.pop(task.field) for it in to_encode])
@@ -202,7 +210,7 @@ def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Ite
                     cache_rows.setdefault(task.model.fingerprint, []).append(
                         (it.filepath, it.identity[0], it.identity[1], vector))
             task.encoded += len(to_encode)
-        task.from_cache += len(good) - len(to_encode)
+        task.from_cache += len(good) - len(to_encode) - len(arrived)
         rows = []
         if good:
             labels, confidences, logits = score(task, np.stack([it.cached[task.field] for it in good]))
@@ -253,49 +261,100 @@ def _lookup_cache(root, tasks: list[Task], items: list[Item]) -> None:
                             it.cached[task.field] = hit[2]
 
 
-def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int | None = None,
-        num_workers: int | None = None, store_logits: bool = False, confidence_thresh: float | None = None,
-        skip_failures: bool = True, progress: bool | Callable[[int, int], Any] | None = None,
-        use_cache: bool = True, max_pixels: int | None = None, draft_size: int | None = None) -> Summary:
-    """Apply several models in one pass over the images (see :meth:`SampleCollection.apply_models`).
+class Progress:
+    """A tqdm bar, or the caller's ``progress(done, total)`` callback, advanced per committed batch."""
 
-    ``progress`` may be a callable instead of a bool: it is called as ``progress(done, total)``
-    after every committed batch (and once with ``done=0`` at the start) instead of drawing a bar.
-    An exception it raises stops the run with every committed batch kept, so the next call resumes.
-    """
-    from tqdm.auto import tqdm
+    def __init__(self, progress: Any, total: int, desc: str) -> None:
+        from tqdm.auto import tqdm
 
+        self.callback = progress if callable(progress) else None
+        show = False if self.callback else (config.show_progress_bars if progress is None else bool(progress))
+        self.total, self.done = total, 0
+        self.bar = tqdm(total=total, unit="img", desc=desc, disable=not show, smoothing=0.1)
+        if self.callback is not None:
+            self.callback(0, total)
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        self.bar.update(n)
+        if self.callback is not None:
+            self.callback(self.done, self.total)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def begin(collection: SampleCollection, models: Mapping[str, Any], batch_size: int | None, store_logits: bool,
+          confidence_thresh: float | None) -> tuple[list[Task], list[tuple[int, str, str]], int]:
+    """Check the arguments, register the fields and the runs (status "running"); the rows to process."""
     if not models:
         raise ValueError("apply_models() got no models; pass {'field_name': model, ...}")
     batch_size = int(batch_size or config.default_batch_size or 32)
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    workers = num_workers or min(8, max(2, os.cpu_count() or 2))
-    max_pixels = max_pixels or DEFAULT_MAX_PIXELS
-    draft = draft_size if draft_size is not None else DEFAULT_DRAFT_SIZE
-    callback = progress if callable(progress) else None
-    show = False if callback else (config.show_progress_bars if progress is None else progress)
     root = collection._root()
-    started = time.perf_counter()
-
     tasks = _prepare_tasks(collection, models, store_logits, confidence_thresh, batch_size)
     rows = plan(collection, tasks, batch_size)
     for task in tasks:
         root._save_run(RUN_TYPE, task.field, {**task.run_config(batch_size), "status": "running"})
-    summary = Summary(num_samples=len(rows))
+    return tasks, rows, batch_size
+
+
+def finish(collection: SampleCollection, tasks: list[Task], rows: list, batch_size: int, decoded: int,
+           started: float, extra: dict[str, Any] | None = None) -> Summary:
+    """Mark the runs complete with their counts and failures; the summary."""
+    root = collection._root()
+    summary = Summary(num_samples=len(rows), decoded=decoded, duration_s=time.perf_counter() - started)
+    for task in tasks:
+        summary.failed += task.num_failed
+        summary.per_field[task.field] = {"processed": len(task.rowids), "encoded": task.encoded,
+                                         "from_cache": task.from_cache, "failed": task.num_failed}
+        root._save_run(RUN_TYPE, task.field, {**task.run_config(batch_size), "status": "complete"},
+                       {"num_samples": len(task.rowids), "num_failed": task.num_failed, "failures": task.failures,
+                        "encoded": task.encoded, "from_cache": task.from_cache, "decoded": decoded,
+                        "duration_s": summary.duration_s, "backend": "local", **(extra or {})})
+    root._analyze(len(rows))
+    if summary.failed:
+        logger.warning("%d of %d images could not be read; their fields are empty and the errors are in "
+                       "dataset.get_model_run_info(field)['results']['failures']", summary.failed, len(rows))
+    return summary
+
+
+BACKENDS = ("local", "ray")
+
+
+def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int | None = None,
+        num_workers: int | None = None, store_logits: bool = False, confidence_thresh: float | None = None,
+        skip_failures: bool = True, progress: bool | Callable[[int, int], Any] | None = None,
+        use_cache: bool = True, max_pixels: int | None = None, draft_size: int | None = None,
+        backend: str | None = None, **backend_options: Any) -> Summary:
+    """Apply several models in one pass over the images (see :meth:`SampleCollection.apply_models`).
+
+    ``progress`` may be a callable instead of a bool: it is called as ``progress(done, total)``
+    after every committed batch (and once with ``done=0`` at the start) instead of drawing a bar.
+    An exception it raises stops the run with every committed batch kept, so the next call resumes.
+    ``backend="ray"`` runs reading, decoding and encoding on Ray Data (see :mod:`bakeoff.inference.ray_backend`).
+    """
+    backend = backend or config.backend
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; use one of {list(BACKENDS)} "
+                         "(argument backend=, bakeoff.config.backend or BAKEOFF_BACKEND)")
+    if backend == "ray":
+        from bakeoff.inference.ray_backend import run_on_ray
+
+        return run_on_ray(collection, models, batch_size=batch_size, store_logits=store_logits,
+                          confidence_thresh=confidence_thresh, skip_failures=skip_failures, progress=progress,
+                          use_cache=use_cache, max_pixels=max_pixels, draft_size=draft_size, **backend_options)
+    if backend_options:
+        raise TypeError(f"options {sorted(backend_options)} are for backend='ray', not the local backend")
+    started = time.perf_counter()
+    tasks, rows, batch_size = begin(collection, models, batch_size, store_logits, confidence_thresh)
+    workers = num_workers or min(8, max(2, os.cpu_count() or 2))
+    max_pixels = max_pixels or DEFAULT_MAX_PIXELS
+    draft = draft_size if draft_size is not None else DEFAULT_DRAFT_SIZE
+    root = collection._root()
     decoded = 0
-    bar = tqdm(total=len(rows), unit="img", desc=", ".join(models), disable=not show, smoothing=0.1)
-    done = 0
-
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
-        bar.update(n)
-        if callback is not None:
-            callback(done, len(rows))
-
-    if callback is not None:
-        callback(0, len(rows))
+    bar = Progress(progress, len(rows), ", ".join(models))
     window = max(2 * batch_size, 4 * workers)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bakeoff-decode")
     try:
@@ -328,38 +387,37 @@ def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int
             batch.append(item)
             if len(batch) >= batch_size or (position >= len(rows) and not pending):
                 write_batch(collection, tasks, batch, use_cache)
-                advance(len(batch))
+                bar.advance(len(batch))
                 batch = []
         if batch:
             write_batch(collection, tasks, batch, use_cache)
-            advance(len(batch))
+            bar.advance(len(batch))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
-    summary.decoded = decoded
-    summary.duration_s = time.perf_counter() - started
-    for task in tasks:
-        summary.failed += task.num_failed
-        summary.per_field[task.field] = {"processed": len(task.rowids), "encoded": task.encoded,
-                                         "from_cache": task.from_cache, "failed": task.num_failed}
-        root._save_run(RUN_TYPE, task.field, {**task.run_config(batch_size), "status": "complete"},
-                       {"num_samples": len(task.rowids), "num_failed": task.num_failed, "failures": task.failures,
-                        "encoded": task.encoded, "from_cache": task.from_cache, "decoded": decoded,
-                        "duration_s": summary.duration_s})
-    root._analyze(len(rows))
-    if summary.failed:
-        logger.warning("%d of %d images could not be read; their fields are empty and the errors are in "
-                       "dataset.get_model_run_info(field)['results']['failures']", summary.failed, len(rows))
-    return summary
+    return finish(collection, tasks, rows, batch_size, decoded, started)
 
 
 def compute_embeddings(collection: SampleCollection, model: Any, batch_size: int | None = None,
                        num_workers: int | None = None, skip_failures: bool = True, progress: bool | None = None,
-                       embeddings_field: str | None = None) -> np.ndarray:
-    """Image embeddings ``[n, d]`` in collection order (NaN rows for unreadable images), via the cache."""
+                       embeddings_field: str | None = None, backend: str | None = None,
+                       **backend_options: Any) -> np.ndarray:
+    """Image embeddings ``[n, d]`` in collection order (NaN rows for unreadable images), via the cache.
+
+    With ``backend="ray"`` the images the cache lacks are encoded on Ray first.
+    """
     from tqdm.auto import tqdm
 
     batch_size = int(batch_size or config.default_batch_size or 32)
+    backend = backend or config.backend
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; use one of {list(BACKENDS)}")
+    if backend == "ray":
+        from bakeoff.inference.ray_backend import warm_cache
+
+        warm_cache(collection, model, batch_size, skip_failures, progress, **backend_options)
+    elif backend_options:
+        raise TypeError(f"options {sorted(backend_options)} are for backend='ray', not the local backend")
     workers = num_workers or min(8, max(2, os.cpu_count() or 2))
     root = collection._root()
     rows = list(zip(*collection._value_lists(["_rowid", "id", "filepath"]), strict=True)) if len(collection) else []

@@ -163,6 +163,12 @@ class TextEmbeddingCache:
     hits: int = 0
     misses: int = 0
 
+    def __reduce__(self):
+        # a model sent to another process (a Ray actor) uses that process's own cache, starting empty
+        if self is TEXT_EMBEDDINGS:
+            return _process_cache, ()
+        return TextEmbeddingCache, (self.max_entries,)
+
     def get(self, fingerprint: str, prompts: Iterable[str]) -> dict[str, np.ndarray]:
         """The cached embeddings among ``prompts`` (missing ones are absent)."""
         found = {}
@@ -197,3 +203,8 @@ class TextEmbeddingCache:
 
 TEXT_EMBEDDINGS = TextEmbeddingCache()
 """The process-wide text-embedding cache that models use unless given another."""
+
+
+def _process_cache() -> TextEmbeddingCache:
+    """The receiving process's :data:`TEXT_EMBEDDINGS` (how a pickled model finds its cache)."""
+    return TEXT_EMBEDDINGS
