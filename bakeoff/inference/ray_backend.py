@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 #: rows whose identity and cache entry are looked up per database read on the driver
 LOOKUP_CHUNK = 2000
+#: rows per Ray Data run (each run starts its replicas again: a few seconds)
+RAY_CHUNK = 500_000
 
 
 def import_ray():
@@ -74,11 +76,16 @@ def connect(address: str | None = None, **init_kwargs: Any):
 class ImageEncoder:
     """One model replica (a Ray actor): decodes, preprocesses and encodes a batch of images."""
 
-    def __init__(self, models: Any, max_pixels: int, draft_size: int | None) -> None:
+    def __init__(self, models: Any, max_pixels: int, draft_size: int | None, threads: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         import ray
+        import torch
 
         self.models: dict[str, Any] = ray.get(models) if isinstance(models, ray.ObjectRef) else models
         self.max_pixels, self.draft_size = max_pixels, draft_size
+        torch.set_num_threads(threads)  # the replica's CPUs (Ray would otherwise leave torch one thread)
+        self.decoders = ThreadPoolExecutor(max_workers=max(2, threads), thread_name_prefix="bakeoff-decode")
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         items = [Item(int(r), "", str(f)) for r, f in zip(batch["rowid"], batch["filepath"], strict=True)]
@@ -87,8 +94,7 @@ class ImageEncoder:
             for task in tasks:
                 if task.field in str(needs).split("\t"):
                     task.rowids.add(it.rowid)
-        for it in items:
-            decode_sample(it, tasks, self.max_pixels, self.draft_size)
+        list(self.decoders.map(lambda it: decode_sample(it, tasks, self.max_pixels, self.draft_size), items))
         out: dict[str, Any] = {"rowid": batch["rowid"], "error": np.array([it.error or "" for it in items], dtype=object),
                                "worker_pid": np.full(len(items), os.getpid())}  # which replica did the work
         for task in tasks:
@@ -110,43 +116,54 @@ def run_on_ray(collection: SampleCollection, models: Mapping[str, Any], batch_si
     ray = connect(ray_address)
     started = time.perf_counter()
     tasks, rows, batch_size = begin(collection, models, batch_size, store_logits, confidence_thresh)
-    root = collection._root()
     bar = Progress(progress, len(rows), ", ".join(models) + " (ray)")
     decoded = 0
     try:
-        items: dict[int, Item] = {}
-        remote: list[dict[str, Any]] = []
-        local: list[Item] = []
-        for start in range(0, len(rows), LOOKUP_CHUNK):
-            chunk = [Item(*r) for r in rows[start : start + LOOKUP_CHUNK]]
-            if use_cache:
-                _lookup_cache(root, tasks, chunk)
-            else:
-                for it in chunk:
-                    try:
-                        it.identity = file_identity(it.filepath)
-                    except OSError:
-                        it.identity = None
-            for it in chunk:
-                items[it.rowid] = it
-                needs = [t.field for t in tasks if it.rowid in t.rowids and t.field not in it.cached]
-                if needs:
-                    remote.append({"rowid": it.rowid, "filepath": it.filepath, "needs": "\t".join(needs)})
-                else:
-                    local.append(it)
-        for start in range(0, len(local), batch_size):  # answered by the cache: no image leaves the disk
-            batch = local[start : start + batch_size]
-            write_batch(collection, tasks, batch, use_cache)
-            bar.advance(len(batch))
-        if remote:
-            decoded = _stream(ray, collection, tasks, items, remote, batch_size, skip_failures, use_cache, bar,
-                              max_pixels or DEFAULT_MAX_PIXELS,
-                              draft_size if draft_size is not None else DEFAULT_DRAFT_SIZE,
-                              replicas, num_gpus, num_cpus)
+        # one Ray Data run per chunk bounds the driver's memory on millions of images
+        for start in range(0, len(rows), RAY_CHUNK):
+            decoded += _run_chunk(ray, collection, tasks, rows[start : start + RAY_CHUNK], batch_size, skip_failures,
+                                  use_cache, bar, max_pixels or DEFAULT_MAX_PIXELS,
+                                  draft_size if draft_size is not None else DEFAULT_DRAFT_SIZE, replicas, num_gpus,
+                                  num_cpus)
     finally:
         bar.close()
     return finish(collection, tasks, rows, batch_size, decoded, started,
                   {"backend": "ray", "replicas": replicas, "num_gpus_per_replica": num_gpus})
+
+
+def _run_chunk(ray, collection, tasks: list[Task], rows: list, batch_size: int, skip_failures: bool,
+               use_cache: bool, bar: Progress, max_pixels: int, draft_size: int | None, replicas: int,
+               num_gpus: float, num_cpus: float | None) -> int:
+    """Cache hits written on the driver, the rest encoded on Ray; returns the images decoded."""
+    root = collection._root()
+    items: dict[int, Item] = {}
+    remote: list[dict[str, Any]] = []
+    local: list[Item] = []
+    for start in range(0, len(rows), LOOKUP_CHUNK):
+        chunk = [Item(*r) for r in rows[start : start + LOOKUP_CHUNK]]
+        if use_cache:
+            _lookup_cache(root, tasks, chunk)
+        else:
+            for it in chunk:
+                try:
+                    it.identity = file_identity(it.filepath)
+                except OSError:
+                    it.identity = None
+        for it in chunk:
+            items[it.rowid] = it
+            needs = [t.field for t in tasks if it.rowid in t.rowids and t.field not in it.cached]
+            if needs:
+                remote.append({"rowid": it.rowid, "filepath": it.filepath, "needs": "\t".join(needs)})
+            else:
+                local.append(it)
+    for start in range(0, len(local), batch_size):  # answered by the cache: no image leaves the disk
+        batch = local[start : start + batch_size]
+        write_batch(collection, tasks, batch, use_cache)
+        bar.advance(len(batch))
+    if not remote:
+        return 0
+    return _stream(ray, collection, tasks, items, remote, batch_size, skip_failures, use_cache, bar, max_pixels,
+                   draft_size, replicas, num_gpus, num_cpus)
 
 
 def _stream(ray, collection, tasks: list[Task], items: dict[int, Item], remote: list[dict[str, Any]],
@@ -174,9 +191,13 @@ def _encoded_batches(ray, tasks: list[Task], items: dict[int, Item], remote: lis
     context = DataContext.get_current()
     context.enable_progress_bars = False  # the driver's own bar counts committed samples
     models_ref = ray.put({t.field: t.model for t in tasks})
+    if num_cpus is None and not num_gpus:  # CPU replicas share the cluster's CPUs
+        num_cpus = max(1.0, float(int(ray.cluster_resources().get("CPU", 1) // replicas)))
+    threads = max(1, int(num_cpus or 1))
     dataset = ray.data.from_items(remote, override_num_blocks=max(1, min(len(remote) // batch_size, 64)))
     encoded = dataset.map_batches(
-        ImageEncoder, fn_constructor_kwargs={"models": models_ref, "max_pixels": max_pixels, "draft_size": draft_size},
+        ImageEncoder, fn_constructor_kwargs={"models": models_ref, "max_pixels": max_pixels, "draft_size": draft_size,
+                                             "threads": threads},
         batch_size=batch_size, batch_format="numpy", concurrency=replicas, num_gpus=num_gpus or None,
         num_cpus=num_cpus)  # Ray Data restarts a lost replica and retries its batch (max_restarts=-1 by default)
     for out in encoded.iter_batches(batch_size=batch_size, batch_format="numpy", prefetch_batches=2):

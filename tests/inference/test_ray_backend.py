@@ -71,10 +71,11 @@ def test_results_equal_the_local_backend(shapes):
     assert info["config"]["classes"] == clip.classes
 
 
-def test_the_embedding_cache_is_shared_both_ways(shapes):
+def test_the_embedding_cache_is_shared_both_ways(shapes, monkeypatch):
     clip = _model(shapes)
+    monkeypatch.setattr("bakeoff.inference.ray_backend.RAY_CHUNK", 16)  # three Ray Data runs, one per chunk
     first = shapes.apply_model(clip, label_field="a", backend="ray")
-    assert first.decoded == 40
+    assert first.decoded == 40 and shapes.count("a") == 40
     clip.classes = ["red circle", "blue square"]
     again = shapes.apply_model(clip, label_field="b", backend="ray")  # new classes: no image leaves the disk
     assert again.decoded == 0 and again.per_field["b"]["from_cache"] == 40
