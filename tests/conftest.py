@@ -11,8 +11,40 @@ SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 CALTECH101_SUBSET = SHARED_DATA / "caltech101-subset"
 
 
+#: tests that run on both databases: everything under these folders, and these files
+BOTH_DATABASES = ("storage/", "core/", "evaluation/", "app/test_api.py", "inference/test_apply_model.py",
+                  "test_tutorial_workflow.py")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: checks of SQLite itself (not run on PostgreSQL)")
+
+
+def pytest_generate_tests(metafunc):
+    """Run the storage-touching tests on SQLite and on a real PostgreSQL server."""
+    if "database" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    path = metafunc.definition.path.as_posix()
+    tests_root = Path(__file__).parent.as_posix() + "/"
+    if any(path.startswith(tests_root + prefix) for prefix in BOTH_DATABASES):
+        metafunc.parametrize("database", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def database(request) -> str:
+    """The database a test runs on: "sqlite" (default) or "postgresql" (a fresh schema of its own)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    from postgres_server import start_server
+
+    yield from start_server()
+
+
 @pytest.fixture(autouse=True)
-def bakeoff_home(tmp_path, monkeypatch):
+def bakeoff_home(tmp_path, monkeypatch, database, request):
     """Every test gets its own home folder (database, zoo folders) and no network for zoo downloads."""
     import bakeoff as fo
 
@@ -25,8 +57,19 @@ def bakeoff_home(tmp_path, monkeypatch):
     fo.config.show_progress_bars = False
     monkeypatch.setenv("BAKEOFF_HOME", str(home))
     monkeypatch.delenv("BAKEOFF_DATABASE_URI", raising=False)
+    server = name = None
+    if database == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        name, uri = server.create_schema()
+        fo.config.database_uri = uri
+        monkeypatch.setenv("BAKEOFF_DATABASE_URI", uri)  # subprocesses use it too
     yield home
     fo.config.home, fo.config._database_uri, fo.config._dataset_zoo_dir, fo.config._model_zoo_dir = old
+    if server is not None:
+        from bakeoff.storage.engine import dispose_engines
+
+        dispose_engines()
+        server.drop_schema(name)
 
 
 def _make_image(path: Path, size=(40, 30), color=(200, 30, 30), mode="RGB", fmt=None) -> Path:
@@ -63,8 +106,8 @@ def _run_python(code: str, env_home: Path, timeout: int = 120):
     import subprocess
     import sys
 
+    # BAKEOFF_DATABASE_URI is set only where the test runs on PostgreSQL (see bakeoff_home)
     env = {**os.environ, "BAKEOFF_HOME": str(env_home), "BAKEOFF_SHOW_PROGRESS_BARS": "0"}
-    env.pop("BAKEOFF_DATABASE_URI", None)
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
 
 

@@ -16,7 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bakeoff.storage.compiler import BOOLEAN_KINDS, UnsupportedExpressionError
+from bakeoff.storage.compiler import BOOLEAN_KINDS, UnsupportedExpressionError, json_array_or_null
+from bakeoff.storage.engine import read
 from bakeoff.storage.query import QueryBuilder
 
 SCALAR_KINDS = frozenset({"count", "sum", "mean", "std", "bounds"})
@@ -43,7 +44,7 @@ def run(engine: Engine, builder: QueryBuilder, specs: Sequence[AggregationSpec])
             cols = _scalar_columns(spec, compiler)
             scalar_slots.append((i, len(cols)))
             scalar_cols.extend(cols)
-    with engine.connect() as conn, conn.begin():
+    with read(engine) as conn:
         if scalar_cols:
             query = sa.select(*scalar_cols).select_from(builder.source)
             if builder.where:
@@ -98,7 +99,9 @@ def _unwound(conn, builder: QueryBuilder, spec: AggregationSpec):
         each = sa.func.json_each(column).table_valued("value", joins_implicitly=True)
         return each.c.value, each
     if conn.dialect.name == "postgresql":
-        each = sa.func.json_array_elements_text(column).table_valued("value", joins_implicitly=True)
+        # elements come back as text (list fields hold strings: tags, classes)
+        each = sa.func.json_array_elements_text(json_array_or_null(column)).table_valued(
+            "value", joins_implicitly=True)
         return each.c.value, each
     raise UnsupportedExpressionError(f"counting list elements is not supported by the {conn.dialect.name} backend")
 

@@ -13,8 +13,10 @@ Tables (all names prefixed ``bakeoff_``):
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from bakeoff.errors import StorageError
 
 SCHEMA_VERSION = 1
+logger = logging.getLogger(__name__)
 
 metadata = sa.MetaData()
 
@@ -86,21 +89,54 @@ def utcnow() -> datetime:
 
 
 def create_catalog(engine: Engine) -> None:
-    """Create the catalog tables if needed; refuse a database from a newer bakeoff."""
+    """Create the catalog tables, or upgrade them step by step; refuse a database from a newer bakeoff."""
     from bakeoff.storage.engine import write
 
     with write(engine) as conn:
-        metadata.create_all(conn, checkfirst=True)
-        row = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")).first()
-        if row is None:
+        version = catalog_version(conn)
+        if version is None:
+            metadata.create_all(conn)
             conn.execute(meta_table.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-        elif int(row.value) > SCHEMA_VERSION:
-            raise StorageError(
-                f"the database at {engine.url!r} has catalog schema version {row.value}, newer than this "
-                f"bakeoff understands ({SCHEMA_VERSION}); upgrade bakeoff (pip install -U bakeoff) "
-                "or point BAKEOFF_DATABASE_URI at another database"
-            )
+        else:
+            upgrade_catalog(conn, version, engine.url)
     delete_orphaned_datasets(engine)
+
+
+def catalog_version(conn: Connection) -> int | None:
+    """The catalog schema version of the database, or None if it has no catalog yet."""
+    if not sa.inspect(conn).has_table(meta_table.name):
+        return None
+    row = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")).first()
+    return None if row is None else int(row.value)
+
+
+def upgrade_catalog(conn: Connection, version: int, url: Any = None) -> int:
+    """Run the upgrade steps from ``version`` to :data:`SCHEMA_VERSION` in this transaction.
+
+    Each step runs once, in order, and records its version: a crash mid-upgrade rolls back the
+    whole transaction (SQLite and PostgreSQL both have transactional DDL), so a database is
+    always at one version. A newer database is refused: this bakeoff would misread it.
+    """
+    if version > SCHEMA_VERSION:
+        where = url.render_as_string(hide_password=True) if isinstance(url, sa.URL) else url
+        raise StorageError(
+            f"the database at {where!r} has catalog schema version {version}, newer than this "
+            f"bakeoff understands ({SCHEMA_VERSION}); upgrade bakeoff (pip install -U bakeoff) "
+            "or point BAKEOFF_DATABASE_URI at another database"
+        )
+    for step in range(version + 1, SCHEMA_VERSION + 1):
+        logger.info("upgrading the bakeoff catalog to schema version %d: %s", step, UPGRADES[step].__doc__)
+        UPGRADES[step](conn)
+        conn.execute(meta_table.update().where(meta_table.c.key == "schema_version").values(value=str(step)))
+    # tables of the current version that an older bakeoff of the same version lacked (none are dropped)
+    metadata.create_all(conn, checkfirst=True)
+    return SCHEMA_VERSION
+
+
+#: ``{version: step}``: each step upgrades a database at ``version - 1`` to ``version``. Version 1
+#: is the first released catalog (created whole by ``metadata.create_all``). A change to the
+#: tables above adds the next step here and raises ``SCHEMA_VERSION`` to match.
+UPGRADES: dict[int, Callable[[Connection], None]] = {}
 
 
 # -- process ownership of non-persistent datasets -------------------------------------------

@@ -4,6 +4,12 @@ One ``visit_<op>`` per expression op; an op a backend cannot run raises
 :class:`UnsupportedExpressionError` naming the op and the backend. Expressions
 are read by duck typing (``node.op``, ``node.args``) so storage stays below core.
 
+Two backends, SQLite and PostgreSQL, give the same answers; where their SQL
+differs the visitor branches on ``self.dialect``: PostgreSQL has no
+``round(double, int)``, no float ``%``, no ``json_each``, sorts text by the
+server's collation (bakeoff compares code points, as SQLite and Python do), and
+cannot use an index for ``IS NOT DISTINCT FROM``.
+
 Predicates (what ``match`` filters on) are compiled to never-NULL booleans so
 that SQL's three-valued logic cannot leak: ``~(F("x") == True)`` includes
 samples where ``x`` is missing, as in FiftyOne.
@@ -16,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 
 from bakeoff.errors import BakeoffError
@@ -25,10 +32,12 @@ PREDICATE_OPS = frozenset({
     "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "not", "is_in", "exists", "is_null",
     "starts_with", "ends_with", "contains_str", "re_match", "contains",
 })
-#: is_in() lists longer than this are passed as one JSON array on SQLite
+#: is_in() lists longer than this are passed as one JSON array (SQLite) or one array (PostgreSQL)
 LONG_LIST = 500
 NUMERIC_KINDS = frozenset({"int", "float"})
 BOOLEAN_KINDS = frozenset({"bool", "marker"})
+#: PostgreSQL array element types for long is_in() lists, by Python type
+_ARRAY_TYPES = {str: sa.Text(), int: sa.BigInteger(), float: sa.Float(), bool: sa.Boolean()}
 
 
 class UnsupportedExpressionError(BakeoffError, NotImplementedError):
@@ -63,6 +72,13 @@ class ExpressionCompiler:
         if kind in NUMERIC_KINDS:
             return sa.func.coalesce(value != 0, sa.false())
         return value.is_not(None)
+
+    def sortable(self, node) -> ColumnElement:
+        """The value of ``node`` as ordering comparisons and sorts see it: text by code point."""
+        value = self.value(node)
+        if self.dialect == "postgresql" and self.kind(node) == "string":
+            return value.collate("C")  # the server's collation would put "a" before "B"
+        return value
 
     def kind(self, node) -> str | None:
         """The storage kind of an expression's result, where it is known."""
@@ -105,16 +121,23 @@ class ExpressionCompiler:
     def visit_eq(self, a, b):
         if _is_none(a) or _is_none(b):
             return self.value(b if _is_none(a) else a).is_(None)
-        return self.value(a).is_not_distinct_from(self.value(b))
+        left, right = self.value(a), self.value(b)
+        if self.dialect == "postgresql" and (column := _against_constant(left, right)) is not None:
+            # same truth as IS NOT DISTINCT FROM, but an index on the column can answer it
+            return sa.and_(column.is_not(None), left == right)
+        return left.is_not_distinct_from(right)
 
     def visit_ne(self, a, b):
         if _is_none(a) or _is_none(b):
             return self.value(b if _is_none(a) else a).is_not(None)
-        return self.value(a).is_distinct_from(self.value(b))
+        left, right = self.value(a), self.value(b)
+        if self.dialect == "postgresql" and (column := _against_constant(left, right)) is not None:
+            return sa.or_(column.is_(None), left != right)
+        return left.is_distinct_from(right)
 
     def _ordered(self, a, b, compare):
         # "x IS NOT NULL AND x > 3" is never NULL and, unlike coalesce(x > 3, false), lets SQLite use an index
-        left, right = self.value(a), self.value(b)
+        left, right = self.sortable(a), self.sortable(b)
         guards = [v.is_not(None) for v in (left, right) if not isinstance(v, sa.BindParameter) or v.value is None]
         return sa.and_(*guards, compare(left, right))
 
@@ -155,7 +178,11 @@ class ExpressionCompiler:
         return sa.cast(self.value(a), sa.Float()) / sa.func.nullif(self.value(b), 0)
 
     def visit_mod(self, a, b):
-        return self.value(a) % sa.func.nullif(self.value(b), 0)
+        left, right = self.value(a), self.value(b)
+        if self.dialect == "postgresql" and not {self.kind(a), self.kind(b)} <= {"int"}:
+            # SQLite's % works on the integer parts of its operands; PostgreSQL has no float %
+            left, right = (sa.cast(sa.func.trunc(v), sa.BigInteger()) for v in (left, right))
+        return left % sa.func.nullif(right, 0)
 
     def visit_neg(self, a):
         return -self.value(a)
@@ -164,6 +191,10 @@ class ExpressionCompiler:
         return sa.func.abs(self.value(a))
 
     def visit_round(self, a, places):
+        if self.dialect == "postgresql":
+            # PostgreSQL rounds only numeric to a number of places (half away from zero, as SQLite)
+            rounded = sa.func.round(sa.cast(self.value(a), sa.Numeric()), places.args[0])
+            return sa.cast(rounded, sa.Float())
         return sa.func.round(self.value(a), places.args[0])
 
     # -- membership and presence ----------------------------------------------------------
@@ -176,6 +207,10 @@ class ExpressionCompiler:
             # one bound JSON array instead of thousands of bound parameters
             each = sa.func.json_each(sa.literal(json.dumps(values))).table_valued("value")
             return sa.and_(value.is_not(None), value.in_(sa.select(each.c.value)))
+        if len(values) > LONG_LIST and self.dialect == "postgresql" and len({type(v) for v in values}) == 1 \
+                and type(values[0]) in _ARRAY_TYPES:
+            array = sa.bindparam(None, values, type_=postgresql.ARRAY(_ARRAY_TYPES[type(values[0])]))
+            return sa.and_(value.is_not(None), value == sa.any_(array))
         # the NOT NULL guard keeps the predicate two-valued without hiding the column from indexes
         return sa.and_(value.is_not(None), value.in_(values))
 
@@ -187,6 +222,8 @@ class ExpressionCompiler:
         return self.value(a).is_(None)
 
     def visit_length(self, a):
+        if self.dialect == "postgresql":
+            return sa.func.coalesce(sa.func.json_array_length(json_array_or_null(self.value(a))), 0)
         return sa.func.coalesce(sa.func.json_array_length(self.value(a)), 0)
 
     def visit_contains(self, a, values, match_all):
@@ -198,8 +235,8 @@ class ExpressionCompiler:
             each = sa.func.json_each(column).table_valued("value")
             tests = [sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value == v)) for v in values]
         elif self.dialect == "postgresql":
-            as_jsonb = sa.cast(column, sa.dialects.postgresql.JSONB)
-            tests = [as_jsonb.contains(sa.func.jsonb_build_array(v)) for v in values]
+            as_jsonb = sa.cast(column, postgresql.JSONB)
+            tests = [as_jsonb.contains(sa.cast(sa.literal(json.dumps([v])), postgresql.JSONB)) for v in values]
         else:
             raise UnsupportedExpressionError(f"contains() on list fields is not supported by the {self.dialect} backend")
         combined = sa.and_(*tests) if match_all.args[0] else sa.or_(*tests)
@@ -246,3 +283,16 @@ class ExpressionCompiler:
 
 def _is_none(node) -> bool:
     return node.op == "literal" and node.args[0] is None
+
+
+def _against_constant(left: ColumnElement, right: ColumnElement) -> ColumnElement | None:
+    """The non-constant side of a comparison with a bound non-NULL value, else None."""
+    for column, other in ((left, right), (right, left)):
+        if isinstance(other, sa.BindParameter) and other.value is not None and not isinstance(column, sa.BindParameter):
+            return column
+    return None
+
+
+def json_array_or_null(value: ColumnElement) -> ColumnElement:
+    """A PostgreSQL ``json`` value if it is an array, else NULL (its array functions raise on scalars)."""
+    return sa.case((sa.func.json_typeof(value) == "array", value), else_=sa.null())

@@ -1,40 +1,59 @@
-"""Database engines: one per URI, SQLite tuned for one writer and many readers.
+"""Database engines: one per URI; SQLite tuned for one writer and many readers, or PostgreSQL.
 
 The embedded default is a SQLite file in WAL mode, so a notebook can write
 while the App (another process) reads committed data. Write transactions start
 with ``BEGIN IMMEDIATE`` so that two writers queue on the busy timeout instead
 of failing when one upgrades a read lock.
+
+PostgreSQL (``postgresql://`` or ``postgresql+psycopg://``, psycopg 3) gives the
+same guarantees: a write transaction first takes one transaction-scoped advisory
+lock, so writers queue exactly as behind ``BEGIN IMMEDIATE`` (nothing of
+another process's batch is lost or interleaved), while readers never wait; a
+read transaction is ``REPEATABLE READ READ ONLY``: one snapshot of committed
+data, like a SQLite read transaction.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+
+from bakeoff.errors import StorageError
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
 BUSY_TIMEOUT_MS = 60_000
+#: the advisory lock every PostgreSQL writer holds for its transaction ("bakeoff" in ASCII)
+WRITE_LOCK_KEY = 0x62616B656F6666
+POSTGRES_HINT = "pip install 'bakeoff[postgres]'"
 
 
 def get_engine(uri: str) -> Engine:
-    """The engine for ``uri``, created (and its catalog set up) on first use."""
+    """The engine for ``uri``, created (and its catalog set up or upgraded) on first use."""
     with _lock:
         engine = _engines.get(uri)
         if engine is None:
             engine = _create_engine(uri)
-            _engines[uri] = engine
             from bakeoff.storage import (
                 catalog,  # catalog imports this module
                 embeddings,  # noqa: F401 - registers its table in the catalog metadata
             )
 
-            catalog.create_catalog(engine)
+            try:
+                catalog.create_catalog(engine)
+            except BaseException:
+                engine.dispose()
+                raise
+            _engines[uri] = engine
         return engine
 
 
@@ -46,10 +65,26 @@ def dispose_engines() -> None:
         _engines.clear()
 
 
+def database_url(uri: str) -> sa.URL:
+    """The SQLAlchemy URL for ``uri``: ``postgresql://`` (and ``postgres://``) mean psycopg 3."""
+    try:
+        url = sa.make_url(uri)
+    except sa.exc.ArgumentError as error:
+        raise StorageError(
+            f"invalid database URI {uri!r}: use sqlite:///path/to/file.db or postgresql://user@host:5432/dbname"
+        ) from error
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
 def _create_engine(uri: str) -> Engine:
-    url = sa.make_url(uri)
-    if url.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
+    url = database_url(uri)
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        return _create_postgres_engine(url)
+    if backend != "sqlite":
+        raise StorageError(f"unsupported database {backend!r} in {uri!r}: bakeoff runs on SQLite and PostgreSQL")
     if url.database and url.database != ":memory:":
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
@@ -80,12 +115,77 @@ def _tune_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+# -- PostgreSQL -------------------------------------------------------------------------------
+
+
+def _create_postgres_engine(url: sa.URL) -> Engine:
+    if url.drivername != "postgresql+psycopg":
+        raise StorageError(f"unsupported PostgreSQL driver {url.drivername!r}: use postgresql:// (psycopg 3)")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise StorageError(f"PostgreSQL needs psycopg 3, which is not installed: {POSTGRES_HINT}") from None
+    # a writer waiting longer than SQLite's busy timeout gets an error instead of hanging;
+    # options the URI sets itself (?options=-csearch_path=...) are kept
+    options = " ".join(filter(None, [url.query.get("options"), f"-c lock_timeout={BUSY_TIMEOUT_MS}"]))
+    return sa.create_engine(
+        url.difference_update_query(["options"]),
+        pool_pre_ping=True,  # a restarted server costs one failed ping, not a failed query
+        json_serializer=dumps_json,
+        json_deserializer=loads_json,
+        connect_args={"options": options},
+    )
+
+
+# PostgreSQL's json type refuses NaN and Infinity, which metrics legitimately hold (a class with
+# no samples has no recall). They are stored as {"$float": "nan"} and read back as floats.
+_FLOAT_TAG = "$float"
+
+
+def _tag_floats(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return {_FLOAT_TAG: repr(value)}
+    if isinstance(value, dict):
+        return {k: _tag_floats(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_tag_floats(v) for v in value]
+    return value
+
+
+def dumps_json(value: Any) -> str:
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:  # only non-finite floats fail: tag them
+        return json.dumps(_tag_floats(value), allow_nan=False)
+
+
+def _untag_float(obj: dict) -> Any:
+    if len(obj) == 1 and _FLOAT_TAG in obj:
+        return float(obj[_FLOAT_TAG])
+    return obj
+
+
+def loads_json(data: str | bytes | memoryview) -> Any:
+    if isinstance(data, memoryview):
+        data = bytes(data)  # psycopg hands over the raw bytes
+    tag = _FLOAT_TAG if isinstance(data, str) else _FLOAT_TAG.encode()
+    if tag not in data:
+        return json.loads(data)
+    return json.loads(data, object_hook=_untag_float)
+
+
+# -- transactions -----------------------------------------------------------------------------
+
+
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """A write transaction: committed on success, rolled back on any error."""
     with engine.connect() as conn:
         conn.execution_options(bakeoff_write=True)
         with conn.begin():
+            if conn.dialect.name == "postgresql":
+                # one writer at a time, as SQLite's BEGIN IMMEDIATE; released at commit or rollback
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
             yield conn
 
 
@@ -94,4 +194,6 @@ def read(engine: Engine) -> Iterator[Connection]:
     """A read-only transaction (one consistent snapshot)."""
     with engine.connect() as conn:
         with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield conn

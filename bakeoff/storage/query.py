@@ -21,13 +21,15 @@ from bakeoff.storage.compiler import ExpressionCompiler
 from bakeoff.storage.samples import ROWID
 
 # Two rounds of multiply-and-reduce by different primes: a deterministic,
-# seedable pseudo-random order that SQLite and PostgreSQL compute alike.
-_P1, _P2 = 4_294_967_291, 2_147_483_647
+# seedable pseudo-random order that SQLite and PostgreSQL compute alike. Every
+# intermediate value fits in 64 bits for rowids below 2.9e9 (PostgreSQL raises on
+# overflow; SQLite would turn to floats and give every row the same key).
+_P1, _P2, _P3 = 4_294_967_291, 2_147_483_647, 65_521
 
 
 def shuffle_key(rowid: ColumnElement, seed: int) -> ColumnElement:
-    first = ((rowid + (seed % _P2) * 7919 + 1) * 2_654_435_761) % _P1
-    return ((first * 40_503) + seed % 65_521) % _P2
+    first = ((rowid + (seed % _P3) * 7919 + 1) * 2_654_435_761) % _P1
+    return ((first * 40_503) + seed % _P3) % _P2
 
 
 class QueryBuilder:
@@ -65,7 +67,7 @@ class QueryBuilder:
         """Order by expressions (missing values first ascending, last descending); stable."""
         if self.limit is not None or self.offset is not None:
             self._wrap()
-        self.order = [(self.compiler.value(expr), bool(desc)) for expr, desc in keys]
+        self.order = [(self.compiler.sortable(expr), bool(desc)) for expr, desc in keys]
 
     def sort_by_position(self, path: str, values: Sequence[Any]) -> None:
         """Order by the position of each row's ``path`` value in ``values`` (others last)."""

@@ -40,13 +40,23 @@ class Float32Array(sa.types.TypeDecorator):
         return np.frombuffer(value, dtype="<f4").astype(np.float32)
 
 
+class NanAsNullFloat(sa.types.TypeDecorator):
+    """A float that stores NaN as NULL (missing), as SQLite does; used on PostgreSQL."""
+
+    impl = sa.Float
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is not None and value != value else value
+
+
 ROWID = "_rowid"
 
 KIND_TYPES: dict[str, Any] = {
     "id": sa.String(32),
     "string": sa.Text(),
     "int": sa.BigInteger(),
-    "float": sa.Float(),
+    "float": sa.Float().with_variant(NanAsNullFloat(), "postgresql"),
     "bool": sa.Boolean(),
     "marker": sa.Boolean(),
     "json": sa.JSON(),
@@ -114,6 +124,13 @@ def copy_rows(conn: Connection, source: sa.Table, target: sa.Table) -> None:
     """Copy every row (and ``_rowid``) of ``source`` into the empty ``target``."""
     names = [c.name for c in source.columns]
     conn.execute(target.insert().from_select(names, sa.select(*[source.c[n] for n in names])))
+    if conn.dialect.name == "postgresql":
+        # explicit _rowids leave the target's sequence at 1: move it past the copied rows
+        conn.execute(sa.select(sa.func.setval(
+            sa.func.pg_get_serial_sequence(_quote(conn, target.name), ROWID),
+            sa.select(sa.func.coalesce(sa.func.max(target.c[ROWID]), 0) + 1).scalar_subquery(),
+            False,
+        )))
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -68,7 +68,7 @@ print(len(set(seen)), seen[-1])
     assert dataset.count("batch_done") == 3000
 
 
-def test_kill_minus_nine_mid_write_keeps_every_committed_batch(bakeoff_home):
+def test_kill_minus_nine_mid_write_keeps_every_committed_batch(bakeoff_home, database):
     writer = _spawn(WRITER.format(batches=10_000, gate=""), bakeoff_home)
     assert writer.stdout.readline().strip() == "ready"
     last = -1
@@ -81,10 +81,11 @@ def test_kill_minus_nine_mid_write_keeps_every_committed_batch(bakeoff_home):
     n = len(batches)
     assert n >= (last + 1) * 200 and n % 200 == 0
     assert sorted(set(batches)) == list(range(n // 200))  # no gaps, no half batch
-    engine = sa.create_engine(fo.config.database_uri)
-    with engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-    engine.dispose()
+    if database == "sqlite":  # the file is intact (a PostgreSQL server recovers by itself)
+        engine = sa.create_engine(fo.config.database_uri)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        engine.dispose()
     dataset.add_samples([fo.Sample("/img/after.jpg", batch=-1)])  # still writable
     assert len(dataset) == n + 1
 
