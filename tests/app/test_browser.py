@@ -112,6 +112,16 @@ def test_grid_filter_to_eval_false_and_page_through_the_modal(app_dataset, open_
     page.wait_for_selector("[data-testid=tile]")
     wait_count(page, len(wrong))
 
+    # more labels than the sidebar lists: find one by name, click it
+    counts = app_dataset.count_values("ground_truth.label")
+    assert len(counts) > 25
+    rare = sorted(counts, key=lambda c: (counts[c], c))[0]
+    page.click("[data-testid=stages] .stage button")  # clear the sidebar filters
+    wait_count(page, 36)
+    page.fill("[data-testid=find-ground_truth]", rare[:-1])
+    page.click(f"[data-testid='value-ground_truth-{rare}']")
+    wait_count(page, counts[rare])
+
 
 def test_zero_shot_classify_from_the_command_palette(shapes_dataset, open_app):
     _, page = open_app(shapes_dataset)

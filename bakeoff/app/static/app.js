@@ -7,7 +7,7 @@ const S = {
   datasets: [], info: null, counts: null,
   view: { dataset: null, stages: [], filters: emptyFilters() },
   offset: 0, count: 0, page: [], shown: [], colors: {},
-  sessionVersion: -1, modal: null, models: null, confusionField: null,
+  sessionVersion: -1, modal: null, models: null, confusionField: null, search: {},
 };
 const $ = (id) => document.getElementById(id);
 
@@ -59,6 +59,9 @@ function writeURL() { history.replaceState(null, "", `#v=${encodeState()}`); }
 async function init() {
   bindGlobalKeys();
   $("dataset-picker").onchange = (e) => setView({ dataset: e.target.value, stages: [], filters: emptyFilters() });
+  $("dataset-picker").onfocus = async () => {  // datasets made since the page loaded
+    try { S.datasets = (await api("/api/datasets")).datasets; renderPicker(); } catch (e) { /* keep the list */ }
+  };
   $("edit-stages").onclick = openStageEditor;
   $("stage-apply").onclick = applyStageEditor;
   $("stage-cancel").onclick = () => { $("stage-editor").hidden = true; };
@@ -248,9 +251,23 @@ function labelBlock(field, counts) {
   const swatch = el("span", { class: "swatch", style: `background:${S.colors[path]}` });
   const values = counts.values[path] || { counts: [], other: 0 };
   const selected = S.view.filters.labels[path] || [];
-  const rows = values.counts.slice(0, 25).map(([value, n]) => valueRow(value === null ? "(none)" : value, n,
-    selected.includes(value), () => toggleValue("labels", path, value), `value-${path}-${value}`));
-  if (values.counts.length > 25 || values.other) rows.push(el("div", { class: "hint", text: `${values.distinct} distinct values` }));
+  const list = el("div", { class: "values" });
+  const search = S.search[path] || "";
+  const draw = (text) => {
+    const needle = text.toLowerCase();
+    const matching = values.counts.filter(([value]) => !needle || String(value).toLowerCase().includes(needle));
+    const rows = matching.slice(0, 25).map(([value, n]) => valueRow(value === null ? "(none)" : value, n,
+      selected.includes(value), () => toggleValue("labels", path, value), `value-${path}-${value}`));
+    if (matching.length > 25 || values.other) rows.push(el("div", { class: "hint", text: `${matching.length} of ${values.distinct} values shown${values.other ? " (the rarest are not listed)" : ""}` }));
+    list.replaceChildren(...rows);
+  };
+  draw(search);
+  let finder = null;
+  if (values.counts.length > 25) {
+    finder = el("input", { type: "search", class: "finder", placeholder: "find a label…", "data-testid": `find-${path}` });
+    finder.value = search;
+    finder.oninput = () => { S.search[path] = finder.value; draw(finder.value); };
+  }
   const bounds = (counts.bounds || {})[path] || [null, null];
   const current = S.view.filters.confidence[path] || [null, null];
   const lo = el("input", { type: "number", step: "0.01", min: 0, placeholder: fmt(bounds[0]), "data-testid": `conf-min-${path}` });
@@ -265,7 +282,7 @@ function labelBlock(field, counts) {
     setView({ ...S.view, filters });
   };
   lo.onchange = apply; hi.onchange = apply;
-  return el("div", { class: "field" }, fieldHead(field, [shown, swatch]), el("div", { class: "values" }, ...rows),
+  return el("div", { class: "field" }, fieldHead(field, [shown, swatch]), finder, list,
     bounds[0] !== null ? el("div", { class: "range" }, "confidence", lo, "–", hi) : null);
 }
 
