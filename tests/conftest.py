@@ -17,12 +17,12 @@ BOTH_DATABASES = ("storage/", "core/", "evaluation/", "app/test_api.py", "infere
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "sqlite_only: checks of SQLite itself (not run on PostgreSQL)")
+    config.addinivalue_line("markers", "one_database: runs on SQLite only (checks of SQLite itself, or of no database at all)")
 
 
 def pytest_generate_tests(metafunc):
     """Run the storage-touching tests on SQLite and on a real PostgreSQL server."""
-    if "database" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("sqlite_only"):
+    if "database" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("one_database"):
         return
     path = metafunc.definition.path.as_posix()
     tests_root = Path(__file__).parent.as_posix() + "/"

@@ -13,6 +13,7 @@ that says an embedded document is present), ``json``, ``datetime`` and
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -203,13 +204,20 @@ def iter_rows(
             return
 
 
-def index_name(table: sa.Table, column: str) -> str:
-    """A stable, valid index name for a column (dots become double underscores)."""
-    return f"ix_{table.name}_{column.replace('.', '__')}"
+def index_name(table: sa.Table, column: str, dialect: str = "sqlite") -> str:
+    """A stable, valid index name for a column (dots become double underscores).
+
+    PostgreSQL names hold at most 63 bytes: a longer name keeps its first 54 characters and
+    gets a hash of the whole, so two long names never collide.
+    """
+    name = f"ix_{table.name}_{column.replace('.', '__')}"
+    if dialect == "postgresql" and len(name.encode()) > 63:
+        name = f"{name[:54]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+    return name
 
 
 def create_index(conn: Connection, table: sa.Table, column: str, unique: bool = False) -> str:
-    name = index_name(table, column)
+    name = index_name(table, column, conn.dialect.name)
     sa.Index(name, table.c[column], unique=unique).create(conn, checkfirst=True)
     return name
 

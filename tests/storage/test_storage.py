@@ -14,7 +14,7 @@ def _engine():
     return get_engine(fo.config.database_uri)
 
 
-@pytest.mark.sqlite_only
+@pytest.mark.one_database
 def test_sqlite_runs_in_wal_mode_under_the_home_folder(bakeoff_home):
     fo.Dataset("x")
     assert (bakeoff_home / "bakeoff.db").is_file()
@@ -62,7 +62,7 @@ def test_a_database_from_a_newer_bakeoff_is_refused():
     dispose_engines()
 
 
-@pytest.mark.sqlite_only  # a PostgreSQL URI does not depend on the home folder
+@pytest.mark.one_database  # a PostgreSQL URI does not depend on the home folder
 def test_changing_config_home_moves_the_database(tmp_path):
     fo.Dataset("here", persistent=True)
     fo.config.home = tmp_path / "elsewhere"
