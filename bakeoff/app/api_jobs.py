@@ -41,15 +41,15 @@ def jobs(request: Request) -> dict[str, Any]:
 
 @router.get("/jobs/{job_id}", summary="One job's status and progress")
 def job(request: Request, job_id: str) -> dict[str, Any]:
-    found = request.app.state.bakeoff.jobs.get(job_id)
-    if found is None:
-        raise HTTPException(404, f"no job {job_id!r}")
-    return found.to_dict()
+    return _found(request.app.state.bakeoff.jobs.get(job_id), job_id)
 
 
 @router.post("/jobs/{job_id}/cancel", summary="Cancel a job (a running classification stops after its batch)")
 def cancel(request: Request, job_id: str) -> dict[str, Any]:
-    found = request.app.state.bakeoff.jobs.cancel(job_id)
-    if found is None:
+    return _found(request.app.state.bakeoff.jobs.cancel(job_id), job_id)
+
+
+def _found(job, job_id: str) -> dict[str, Any]:
+    if job is None:
         raise HTTPException(404, f"no job {job_id!r}")
-    return found.to_dict()
+    return job.to_dict()

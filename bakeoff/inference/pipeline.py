@@ -237,6 +237,18 @@ def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Ite
             put_embeddings(conn, fingerprint, rows)
 
 
+def identify(root, tasks: list[Task], items: list[Item], use_cache: bool) -> None:
+    """Each item's file identity, and with ``use_cache`` its cached embeddings (``item.cached``)."""
+    if use_cache:
+        _lookup_cache(root, tasks, items)
+        return
+    for it in items:
+        try:
+            it.identity = file_identity(it.filepath)
+        except OSError:
+            it.identity = None  # the decoder reports the problem
+
+
 def _lookup_cache(root, tasks: list[Task], items: list[Item]) -> None:
     from bakeoff.storage.embeddings import get_embeddings
     from bakeoff.storage.engine import read
@@ -366,14 +378,7 @@ def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int
             while position < len(rows) and len(pending) < window:
                 chunk = [Item(*r) for r in rows[position : position + batch_size]]
                 position += len(chunk)
-                if use_cache:
-                    _lookup_cache(root, tasks, chunk)
-                else:
-                    for it in chunk:
-                        try:
-                            it.identity = file_identity(it.filepath)
-                        except OSError:
-                            it.identity = None
+                identify(root, tasks, chunk, use_cache)
                 for it in chunk:
                     needs = any(it.rowid in t.rowids and t.field not in it.cached for t in tasks)
                     pending.append((it, pool.submit(decode_sample, it, tasks, max_pixels, draft) if needs else None))

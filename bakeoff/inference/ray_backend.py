@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bakeoff.errors import BakeoffError
-from bakeoff.inference.decode import DEFAULT_DRAFT_SIZE, DEFAULT_MAX_PIXELS, ImageDecodeError, file_identity
+from bakeoff.inference.decode import DEFAULT_DRAFT_SIZE, DEFAULT_MAX_PIXELS, ImageDecodeError
 from bakeoff.inference.pipeline import (
     Item,
     Progress,
@@ -39,6 +39,7 @@ from bakeoff.inference.pipeline import (
     decode_sample,
     encode,
     finish,
+    identify,
     write_batch,
 )
 
@@ -141,14 +142,7 @@ def _run_chunk(ray, collection, tasks: list[Task], rows: list, batch_size: int, 
     local: list[Item] = []
     for start in range(0, len(rows), LOOKUP_CHUNK):
         chunk = [Item(*r) for r in rows[start : start + LOOKUP_CHUNK]]
-        if use_cache:
-            _lookup_cache(root, tasks, chunk)
-        else:
-            for it in chunk:
-                try:
-                    it.identity = file_identity(it.filepath)
-                except OSError:
-                    it.identity = None
+        identify(root, tasks, chunk, use_cache)
         for it in chunk:
             items[it.rowid] = it
             needs = [t.field for t in tasks if it.rowid in t.rowids and t.field not in it.cached]
