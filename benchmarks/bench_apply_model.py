@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 PHOTOS = ROOT.parent / "shared" / "data" / "caltech101-subset" / "101_ObjectCategories"
 
 TINY_CONFIG = {"embed_dim": 64, "vision_cfg": {"image_size": 64, "layers": 2, "width": 64, "patch_size": 16},
@@ -65,6 +66,7 @@ def model_bound(n: int, repeats: int) -> tuple[float, float]:
     ds = dataset(n, "bench-model-bound")
     model = build_model("ViT-B-32", ds.distinct("ground_truth.label"))
     tensors = [model.preprocess(load_image(p)) for p in ds.values("filepath")]
+    ds.limit(32).apply_model(model, label_field="warm_up", batch_size=32, use_cache=False, progress=False)
     bare, ours = [], []
     for r in range(repeats):
         start = time.perf_counter()
@@ -83,6 +85,8 @@ def pipeline_bound(repeats: int, n: int | None) -> tuple[float, float]:
     ds = dataset(n, "bench-pipeline-bound")
     model = build_model("tiny", ds.distinct("ground_truth.label"))
     paths = ds.values("filepath")
+    # warm both sides (first-call costs: torch kernels, the thread pool, the new field's schema change)
+    ds.limit(64).apply_model(model, label_field="warm_up", batch_size=64, use_cache=False, progress=False)
     loop, ours = [], []
     for r in range(repeats):
         start = time.perf_counter()
@@ -109,6 +113,41 @@ def rescoring(n: int) -> tuple[float, float]:
     cached = time.perf_counter() - start
     assert summary.decoded == 0, summary
     return full, cached
+
+
+FIFTYONE_TINY = r"""
+import json, sys, tempfile, time
+from pathlib import Path
+import open_clip
+folder = Path(tempfile.mkdtemp())
+(folder / "BakeoffBench-Tiny.json").write_text(sys.argv[3])
+open_clip.add_model_config(folder)
+import fiftyone as fo, fiftyone.zoo as foz
+n = int(sys.argv[2]) or None
+ds = fo.Dataset.from_dir(dataset_dir=sys.argv[1], dataset_type=fo.types.ImageClassificationDirectoryTree,
+                         max_samples=n, shuffle=True, seed=0)
+model = foz.load_zoo_model("open-clip-torch", clip_model="BakeoffBench-Tiny", pretrained="",
+                           classes=ds.distinct("ground_truth.label"), device="cpu")
+t = time.perf_counter()
+ds.apply_model(model, label_field="p", batch_size=64, progress=False)
+print(json.dumps({"rate": len(ds) / (time.perf_counter() - t)}))
+"""
+
+
+def fiftyone_pipeline(n: int | None, home: str) -> float | None:
+    """FiftyOne's apply_model with the same tiny architecture (random weights) on the same photos, img/s."""
+    from comparison import DEFAULT_FIFTYONE_PYTHON
+
+    python = Path(DEFAULT_FIFTYONE_PYTHON)
+    if not python.exists():
+        return None
+    env = {**os.environ, "FIFTYONE_DO_NOT_TRACK": "true", "FIFTYONE_DATABASE_DIR": os.path.join(home, "fo-db")}
+    out = subprocess.run([str(python), "-c", FIFTYONE_TINY, str(PHOTOS), str(n or 0), json.dumps(TINY_CONFIG)],
+                         capture_output=True, text=True, env=env, check=False)
+    if out.returncode != 0:
+        print(f"FiftyOne run failed (torch and open_clip_torch in .bench-fo?):\n{out.stderr[-1500:]}")
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])["rate"]
 
 
 MEMORY = """
@@ -148,12 +187,17 @@ def main() -> None:
         print(f"{'1. ViT-B/32 apply_model vs bare encoder (img/s)':<58}{ours:>12.1f}{bare:>12.1f}{ours / bare:>8.3f}  >= 0.97")
         ours, loop = pipeline_bound(repeats, 600 if args.quick else None)
         print(f"{'2. tiny model apply_model vs 1-thread decode loop (img/s)':<58}{ours:>12.1f}{loop:>12.1f}{ours / loop:>8.2f}  >= 1.6")
+        theirs = fiftyone_pipeline(600 if args.quick else None, home)
+        if theirs:
+            print(f"{'   ... vs FiftyOne apply_model, same photos and model (img/s)':<58}{ours:>12.1f}{theirs:>12.1f}"
+                  f"{ours / theirs:>8.2f}  >= 5")
         full, cached = rescoring(n_rescore)
         print(f"{f'3. re-score {n_rescore} samples, 257 classes: full vs cache (s)':<58}{cached:>12.2f}{full:>12.2f}{full / cached:>8.1f}  >= 100")
         small, large = peak_memory(300, home), peak_memory(None if not args.quick else 1200, home)
         print(f"{'4. peak RSS: all 3,060 vs 300 photos (MiB)':<58}{large:>12.0f}{small:>12.0f}{large - small:>+8.0f}  < 100 apart")
-        print("\nFiftyOne with the same tiny model on these photos: 296-330 img/s (../shared/BENCHMARKS.md,"
-              " not measured in this run)")
+        if not theirs:
+            print("\nFiftyOne not measured (needs .bench-fo with torch and open_clip_torch, see ../shared/BENCHMARKS.md); "
+                  "its reference with the same tiny model on these photos: 296-330 img/s")
 
 
 if __name__ == "__main__":
