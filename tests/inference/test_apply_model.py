@@ -252,3 +252,37 @@ def test_a_progress_callback_sees_every_batch_and_can_stop_the_run(photos, clip_
     assert calls[0] == (0, 24) and calls[-1] == (24, 24)
     photos.apply_model(model, label_field="whole", batch_size=8, progress=False)
     assert photos.values("tiny.label") == photos.values("whole.label")
+
+
+@pytest.mark.parametrize("decode_ms, encode_ms, expected", [(2.0, 0.5, 1), (2.5, 52.0, 2)])
+def test_torch_gives_its_threads_to_decoding_only_when_the_model_is_the_cheap_part(decode_ms, encode_ms, expected):
+    import torch
+
+    from bakeoff.inference.pipeline import Item, Task, ThreadTuner
+
+    class CpuModel:
+        device = "cpu"
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        task = Task("f", CpuModel(), False, None)
+        tuner = ThreadTuner([task], batch_size=4)
+        for _ in range(2):
+            batch = [Item(i, str(i), f"{i}.jpg", decode_s=decode_ms / 1e3) for i in range(4)]
+            task.encoded += 4
+            task.encode_s += 4 * encode_ms / 1e3
+            tuner.observe(batch)
+        assert torch.get_num_threads() == expected
+        tuner.restore()
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_apply_model_leaves_torch_threads_as_it_found_them(photos, clip_dir):
+    import torch
+
+    before = torch.get_num_threads()
+    photos.apply_model(_load(clip_dir), label_field="tiny", batch_size=4, use_cache=False)
+    assert torch.get_num_threads() == before
