@@ -85,7 +85,9 @@ def _scalar_columns(spec: AggregationSpec, compiler) -> list[sa.ColumnElement]:
     if spec.kind == "mean":
         return [sa.func.avg(value)]
     if spec.kind == "bounds":
-        raw = compiler.value(spec.expr)
+        raw = compiler.sortable(spec.expr)  # text by code point on every backend
+        if compiler.dialect == "postgresql" and compiler.kind(spec.expr) in BOOLEAN_KINDS:
+            return [sa.func.bool_and(raw), sa.func.bool_or(raw)]  # PostgreSQL has no min(boolean)
         return [sa.func.min(raw), sa.func.max(raw)]
     if spec.kind == "std":
         return [sa.func.count(value), sa.func.avg(value), sa.func.avg(value * value)]

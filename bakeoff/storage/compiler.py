@@ -73,6 +73,25 @@ class ExpressionCompiler:
             return sa.func.coalesce(value != 0, sa.false())
         return value.is_not(None)
 
+    def number(self, node) -> ColumnElement:
+        """The value of ``node`` as an arithmetic operand: a boolean is 0 or 1 (PostgreSQL needs the cast;
+        SQLite stores 0 and 1 already, and SQLAlchemy deprecates arithmetic on Boolean columns)."""
+        value = self.value(node)
+        if self.kind(node) in BOOLEAN_KINDS:
+            return sa.cast(value, sa.Integer())
+        return value
+
+    def _pair(self, a, b, ordered: bool = False) -> tuple[ColumnElement, ColumnElement]:
+        """Both sides of a comparison; on PostgreSQL a boolean compared with a number is 0 or 1, as in SQLite."""
+        left, right = (self.sortable(a), self.sortable(b)) if ordered else (self.value(a), self.value(b))
+        if self.dialect == "postgresql":
+            kinds = self.kind(a), self.kind(b)
+            if kinds[0] in BOOLEAN_KINDS and kinds[1] in NUMERIC_KINDS:
+                left = sa.cast(left, sa.Integer())
+            elif kinds[1] in BOOLEAN_KINDS and kinds[0] in NUMERIC_KINDS:
+                right = sa.cast(right, sa.Integer())
+        return left, right
+
     def sortable(self, node) -> ColumnElement:
         """The value of ``node`` as ordering comparisons and sorts see it: text by code point."""
         value = self.value(node)
@@ -121,7 +140,7 @@ class ExpressionCompiler:
     def visit_eq(self, a, b):
         if _is_none(a) or _is_none(b):
             return self.value(b if _is_none(a) else a).is_(None)
-        left, right = self.value(a), self.value(b)
+        left, right = self._pair(a, b)
         if self.dialect == "postgresql" and (column := _against_constant(left, right)) is not None:
             # same truth as IS NOT DISTINCT FROM, but an index on the column can answer it
             return sa.and_(column.is_not(None), left == right)
@@ -130,14 +149,14 @@ class ExpressionCompiler:
     def visit_ne(self, a, b):
         if _is_none(a) or _is_none(b):
             return self.value(b if _is_none(a) else a).is_not(None)
-        left, right = self.value(a), self.value(b)
+        left, right = self._pair(a, b)
         if self.dialect == "postgresql" and (column := _against_constant(left, right)) is not None:
             return sa.or_(column.is_(None), left != right)
         return left.is_distinct_from(right)
 
     def _ordered(self, a, b, compare):
         # "x IS NOT NULL AND x > 3" is never NULL and, unlike coalesce(x > 3, false), lets SQLite use an index
-        left, right = self.sortable(a), self.sortable(b)
+        left, right = self._pair(a, b, ordered=True)
         guards = [v.is_not(None) for v in (left, right) if not isinstance(v, sa.BindParameter) or v.value is None]
         return sa.and_(*guards, compare(left, right))
 
@@ -165,30 +184,30 @@ class ExpressionCompiler:
 
     # -- arithmetic (NULL in, NULL out) ---------------------------------------------------
     def visit_add(self, a, b):
-        return self.value(a) + self.value(b)
+        return self.number(a) + self.number(b)
 
     def visit_sub(self, a, b):
-        return self.value(a) - self.value(b)
+        return self.number(a) - self.number(b)
 
     def visit_mul(self, a, b):
-        return self.value(a) * self.value(b)
+        return self.number(a) * self.number(b)
 
     def visit_div(self, a, b):
         # true division even for integers; division by zero gives NULL
-        return sa.cast(self.value(a), sa.Float()) / sa.func.nullif(self.value(b), 0)
+        return sa.cast(self.number(a), sa.Float()) / sa.func.nullif(self.number(b), 0)
 
     def visit_mod(self, a, b):
-        left, right = self.value(a), self.value(b)
-        if self.dialect == "postgresql" and not {self.kind(a), self.kind(b)} <= {"int"}:
+        left, right = self.number(a), self.number(b)
+        if self.dialect == "postgresql" and not {self.kind(a), self.kind(b)} <= {"int", *BOOLEAN_KINDS}:
             # SQLite's % works on the integer parts of its operands; PostgreSQL has no float %
             left, right = (sa.cast(sa.func.trunc(v), sa.BigInteger()) for v in (left, right))
         return left % sa.func.nullif(right, 0)
 
     def visit_neg(self, a):
-        return -self.value(a)
+        return -self.number(a)
 
     def visit_abs(self, a):
-        return sa.func.abs(self.value(a))
+        return sa.func.abs(self.number(a))
 
     def visit_round(self, a, places):
         if self.dialect == "postgresql":

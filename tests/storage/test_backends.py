@@ -204,3 +204,15 @@ def test_without_psycopg_a_postgresql_uri_says_what_to_install(monkeypatch):
 def test_other_databases_are_refused_by_name():
     with pytest.raises(fo.StorageError, match="unsupported database 'mysql'"):
         get_engine("mysql://me@db/team")
+
+
+def test_booleans_count_as_zero_and_one_beside_numbers():
+    dataset = fo.Dataset()
+    dataset.add_samples([fo.Sample(f"/{k}.jpg", ok=k % 2 == 0) for k in range(4)])
+    dataset.add_sample(fo.Sample("/missing.jpg"))
+    assert dataset.match(F("ok") == 1).count() == 2
+    assert dataset.match(F("ok") < 1).count() == 2
+    assert dataset.match(F("ok") + 1 == 2).count() == 2
+    assert dataset.match((F("ok") * 3) % 2 == 1).count() == 2
+    assert dataset.bounds("ok") == (False, True)
+    assert dataset.sum("ok") == 2 and dataset.mean("ok") == 0.5
