@@ -77,13 +77,16 @@ def connect(address: str | None = None, **init_kwargs: Any):
 class ImageEncoder:
     """One model replica (a Ray actor): decodes, preprocesses and encodes a batch of images."""
 
-    def __init__(self, models: Any, max_pixels: int, draft_size: int | None, threads: int) -> None:
+    def __init__(self, models: Any, max_pixels: int, draft_size: int | None, threads: int, gpu: bool) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         import ray
         import torch
 
         self.models: dict[str, Any] = ray.get(models) if isinstance(models, ray.ObjectRef) else models
+        if gpu and torch.cuda.is_available():  # Ray made the replica's GPU the only visible one
+            for model in self.models.values():
+                model.to("cuda")
         self.max_pixels, self.draft_size = max_pixels, draft_size
         torch.set_num_threads(threads)  # the replica's CPUs (Ray would otherwise leave torch one thread)
         self.decoders = ThreadPoolExecutor(max_workers=max(2, threads), thread_name_prefix="bakeoff-decode")
@@ -191,7 +194,7 @@ def _encoded_batches(ray, tasks: list[Task], items: dict[int, Item], remote: lis
     dataset = ray.data.from_items(remote, override_num_blocks=max(1, min(len(remote) // batch_size, 64)))
     encoded = dataset.map_batches(
         ImageEncoder, fn_constructor_kwargs={"models": models_ref, "max_pixels": max_pixels, "draft_size": draft_size,
-                                             "threads": threads},
+                                             "threads": threads, "gpu": bool(num_gpus)},
         batch_size=batch_size, batch_format="numpy", concurrency=replicas, num_gpus=num_gpus or None,
         num_cpus=num_cpus)  # Ray Data restarts a lost replica and retries its batch (max_restarts=-1 by default)
     for out in encoded.iter_batches(batch_size=batch_size, batch_format="numpy", prefetch_batches=2):

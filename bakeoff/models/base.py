@@ -234,6 +234,17 @@ class ZeroShotModel:
         n = "None" if self._classes is None else len(self._classes)
         return f"<{type(self).__name__} {self.fingerprint} on {self.device}, {n} classes, {self.scorer.describe()}>"
 
+    def to(self, device: str) -> ZeroShotModel:
+        """Move the weights to ``device``, keeping the precision (and so the fingerprint and cache keys).
+
+        Example::
+
+            model.to("cuda:1")    # e.g. in a Ray replica that was given a GPU
+        """
+        self.model.to(device)
+        self.device = str(device)
+        return self
+
     # ---- encoding -------------------------------------------------------------
     @property
     def torch_dtype(self) -> torch.dtype:

@@ -135,3 +135,13 @@ def test_scorers(scorer, cos, logits, probs):
     np.testing.assert_allclose(out, logits, rtol=1e-5, atol=1e-4)
     with np.errstate(over="raise"):
         np.testing.assert_allclose(scorer.probabilities(out), probs, atol=1e-6)
+
+
+def test_to_moves_the_weights_and_keeps_the_fingerprint():
+    import bakeoff.zoo as foz
+
+    model = foz.load_zoo_model("demo-openclip", classes=["red square", "blue circle"])
+    fingerprint = model.fingerprint
+    assert model.to("meta") is model
+    assert model.device == "meta" and model.fingerprint == fingerprint
+    assert all(p.device.type == "meta" for p in model.model.parameters())
