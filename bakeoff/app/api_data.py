@@ -6,6 +6,7 @@ import math
 import os
 from typing import Any
 
+import numpy as np
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -157,16 +158,26 @@ def sample_detail(request: Request, name: str, sample_id: str) -> dict[str, Any]
         entry = {"label": value.get("label"), "confidence": _number(value.get("confidence")), "top": None}
         logits = value.get("logits")
         if logits is not None and path in runs:
-            classes = dataset.get_model_run_info(path)["config"].get("classes") or []
+            config = dataset.get_model_run_info(path)["config"]
+            classes = config.get("classes") or []
             if len(classes) == len(logits):
-                order = sorted(range(len(logits)), key=lambda i: -float(logits[i]))[:5]
-                entry["top"] = [[classes[i], _number(float(logits[i]))] for i in order]
+                scores = _probabilities(np.asarray(logits, dtype=np.float64), str(config.get("model", "")))
+                order = np.argsort(-scores, kind="stable")[:5]
+                entry["top"] = [[classes[i], _number(float(scores[i])), _number(float(logits[i]))] for i in order]
         labels[path] = entry
     plain = {k: v for k, v in sample.items() if k not in labels}
     for key, value in list(plain.items()):
         if isinstance(value, float) and not math.isfinite(value):
             plain[key] = None
     return {"id": sample_id, "labels": labels, "fields": plain}
+
+
+def _probabilities(logits: np.ndarray, model: str) -> np.ndarray:
+    """The model's own scores from stored logits: per-class sigmoid for SigLIP, else softmax (as apply_model)."""
+    if "sigmoid(" in model:  # the scorer's formula is part of the model's description in the run
+        return 1.0 / (1.0 + np.exp(-logits))
+    shifted = np.exp(logits - logits.max())
+    return shifted / shifted.sum()
 
 
 @router.get("/session", summary="The view the Python session shows (bumped version = the page should follow)")

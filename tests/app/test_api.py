@@ -99,7 +99,11 @@ def test_sample_detail_has_every_field_and_top5_from_logits(app_dataset, client)
     sample.save()
     detail = client.get(f"/api/datasets/photos/samples/{sample.id}").json()
     assert detail["labels"]["clip"]["label"] == "class6"
-    assert [c for c, _ in detail["labels"]["clip"]["top"]] == ["class6", "class5", "class4", "class3", "class2"]
+    top = detail["labels"]["clip"]["top"]
+    assert [c for c, _, _ in top] == ["class6", "class5", "class4", "class3", "class2"]
+    softmax = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+    assert [p for _, p, _ in top] == pytest.approx(sorted(softmax, reverse=True)[:5], abs=1e-6)
+    assert top[0][2] == pytest.approx(1.0)
     assert detail["labels"]["ground_truth"]["label"] == sample.ground_truth.label
     assert detail["fields"]["filepath"] == sample.filepath and detail["fields"]["metadata"]["width"] > 0
     assert client.get("/api/datasets/photos/samples/0123456789abcdef01234567").status_code == 404

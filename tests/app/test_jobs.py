@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
 import pytest
 
 import bakeoff as fo
@@ -40,6 +41,7 @@ def test_zero_shot_classify_job_equals_apply_model(shapes_dataset, client):
     first = dataset.first()
     top = client.get(f"/api/datasets/shapes/samples/{first.id}").json()["labels"]["zs"]["top"]
     assert top[0][0] == first.zs.label and len(top) == 5
+    assert top[0][1] == pytest.approx(first.zs.confidence, abs=1e-5)  # the same score the tile shows
 
 
 def test_classify_the_current_view_with_a_typed_class_list(shapes_dataset, client):
@@ -181,3 +183,14 @@ def test_the_operator_lists_every_zoo_model_with_its_availability(client, monkey
 def test_job_cancelled_is_not_a_bakeoff_error():
     # a cancelled job must not look like a failure of the user's input
     assert not issubclass(JobCancelled, fo.BakeoffError)
+
+
+def test_siglip_top5_scores_are_sigmoids_like_its_confidence(shapes_dataset, client):
+    job = _start(client, "zero-shot-classify", {"model": "demo-siglip", "classes": {"from_field": "ground_truth"},
+                                                "label_field": "sig"}, {"dataset": "shapes"})
+    assert _wait(client, job["id"])["status"] == "completed"
+    first = shapes_dataset.first()
+    top = client.get(f"/api/datasets/shapes/samples/{first.id}").json()["labels"]["sig"]["top"]
+    assert top[0][0] == first.sig.label
+    assert top[0][1] == pytest.approx(first.sig.confidence, abs=1e-5)
+    assert top[0][1] == pytest.approx(1 / (1 + np.exp(-top[0][2])), abs=1e-6)

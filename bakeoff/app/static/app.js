@@ -369,7 +369,8 @@ async function openModal(index) {
 function renderModalSide(detail) {
   const preds = Object.entries(detail.labels).map(([field, v]) => el("div", { class: "pred", style: `border-color:${S.colors[field] || "#999"}`, "data-testid": `pred-${field}` },
     el("div", {}, el("b", { text: field }), `: ${v.label ?? "—"}`, v.confidence !== null ? ` (${v.confidence.toFixed(3)})` : ""),
-    v.top ? el("div", { class: "top5", text: "top-5 logits: " + v.top.map(([c, s]) => `${c} ${s.toFixed(2)}`).join(", ") }) : null));
+    v.top ? el("div", { class: "top5", "data-testid": `top5-${field}`, title: "scores from the stored logits (logit in brackets)",
+      text: "top 5: " + v.top.map(([c, p, logit]) => `${c} ${p.toFixed(3)} (${logit.toFixed(2)})`).join(", ") }) : null));
   const rows = Object.entries(detail.fields).map(([k, v]) => el("tr", {}, el("td", { text: k }),
     el("td", { text: typeof v === "object" && v !== null ? JSON.stringify(v) : String(v) })));
   $("modal-side").replaceChildren(el("h3", { text: detail.fields.filepath.split("/").pop() }), ...preds,
