@@ -57,3 +57,15 @@ d = fo.load_dataset("CLIP-Comparison")
 print(d.get_field("clip").description, d.count("siglip"), sorted(d.list_evaluations()))
 """, bakeoff_home)
     assert seen.stdout.strip() == "OpenAI CLIP predictions 120 ['clip_eval', 'siglip_eval']", seen.stderr
+
+    # the tutorial's last step: the App on the all-right view
+    import json
+    import urllib.request
+
+    with fo.launch_app(all_right, port=0, auto=False) as session:
+        request = urllib.request.Request(session.url + "api/samples", data=json.dumps(
+            {"view": {"dataset": "CLIP-Comparison", "stages": all_right.to_dict()["stages"]}}).encode(),
+            headers={"Content-Type": "application/json"})
+        page = json.loads(urllib.request.urlopen(request, timeout=30).read())
+        assert page["count"] == len(all_right)
+        assert session.view.values("id") == all_right.values("id")
