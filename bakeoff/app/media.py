@@ -96,6 +96,33 @@ def thumbnail_dir() -> Path:
     return config.home / "thumbnails"
 
 
+#: the thumbnail cache is trimmed to this size (oldest first) when an App starts
+THUMBNAIL_CACHE_BYTES = 2 * 1024**3
+
+
+def prune_thumbnails(limit_bytes: int = THUMBNAIL_CACHE_BYTES) -> int:
+    """Delete the least recently written thumbnails until the cache fits ``limit_bytes``; returns files deleted."""
+    folder = thumbnail_dir()
+    if not folder.is_dir():
+        return 0
+    files = []
+    for path in folder.glob("*/*.jpg"):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        files.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in files)
+    deleted = 0
+    for _, size, path in sorted(files):
+        if total <= limit_bytes:
+            break
+        path.unlink(missing_ok=True)
+        total -= size
+        deleted += 1
+    return deleted
+
+
 def _decode(path: str, size: int) -> Image.Image:
     try:
         return load_image(path, draft_size=size)

@@ -139,8 +139,10 @@ def launch_app(dataset_or_view: SampleCollection | None = None, port: int = 5151
     """
     import uvicorn
 
+    from bakeoff.app.media import prune_thumbnails
     from bakeoff.app.server import create_app
 
+    threading.Thread(target=prune_thumbnails, name="bakeoff-thumbnail-prune", daemon=True).start()  # off the start path
     state = AppState()
     local = _is_loopback(address)
     if not local:

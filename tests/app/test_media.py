@@ -85,3 +85,18 @@ def test_a_missing_image_is_a_404_that_names_it(media_dataset, client):
     _, ids, _ = media_dataset
     response = client.get(f"/media/media/{ids['gone']}")
     assert response.status_code == 404 and "gone.jpg" in response.json()["detail"]
+
+
+def test_the_thumbnail_cache_is_trimmed_oldest_first(media_dataset, client, bakeoff_home):
+    from bakeoff.app.media import prune_thumbnails
+
+    _, ids, _ = media_dataset
+    for size, key in ((32, "a"), (48, "b"), (64, "a")):
+        assert client.get(f"/thumbnails/media/{ids[key]}?size={size}").status_code == 200
+    files = sorted((bakeoff_home / "thumbnails").rglob("*.jpg"), key=lambda p: p.stat().st_mtime)
+    for age, path in enumerate(files):
+        os.utime(path, (1000 + age, 1000 + age))
+    newest = files[-1]
+    assert prune_thumbnails(limit_bytes=newest.stat().st_size) == 2
+    assert list((bakeoff_home / "thumbnails").rglob("*.jpg")) == [newest]
+    assert prune_thumbnails(limit_bytes=10**9) == 0
