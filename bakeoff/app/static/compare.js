@@ -1,0 +1,72 @@
+// The comparison panel: the compare table, its views and a confusion-matrix heatmap (uses app.js).
+"use strict";
+
+// ---------------------------------------------------------------- comparison panel
+function toggleCompare() {
+  const panel = $("compare-panel");
+  panel.hidden = !panel.hidden;
+  $("compare-toggle").classList.toggle("active", !panel.hidden);
+  if (!panel.hidden) loadCompare();
+}
+
+// the panel compares the view's stages without the sidebar filters, so clicking a cell
+// narrows the grid while the matrix stays whole
+function compareView() { return { dataset: S.view.dataset, stages: S.view.stages, filters: emptyFilters() }; }
+function compareKey() { return JSON.stringify([S.view.dataset, S.view.stages]); }
+
+async function loadCompare() {
+  const panel = $("compare-panel");
+  S.compared = compareKey();
+  const gt = S.info.gt_field;
+  if (!gt || S.info.label_fields.length < 2) {
+    panel.replaceChildren(el("div", { text: "Comparing needs a ground-truth field and at least one prediction field." }));
+    return;
+  }
+  panel.replaceChildren(el("div", { class: "hint", text: "comparing…" }));
+  try {
+    const data = await fresh("compare", api("/api/compare", { view: compareView(), gt_field: gt }));
+    const head = el("tr", {}, ...["model", "percent correct", "95% CI", "balanced", "top-5", "mean conf", "ECE", "only right"].map((h) => el("th", { text: h })));
+    const rows = data.rows.map((r) => el("tr", { "data-testid": `compare-row-${r.model}` },
+      el("td", {}, el("span", { class: "swatch", style: `background:${S.colors[r.model] || "#999"}` }), " ", r.model),
+      ...[r.accuracy, r.ci, r.balanced, r.top5, r.confidence, r.ece].map((t) => el("td", { text: t })),
+      el("td", {}, el("button", { onclick: () => setView({ dataset: S.view.dataset, stages: r.only_right_stages, filters: emptyFilters() }), text: r.only_right }))));
+    const labels = { all_right: "all right", all_wrong: "all wrong", only_one_right: "only one right", likely_label_errors: "likely label errors" };
+    const buttons = Object.entries(data.views).map(([name, v]) => el("button", { "data-testid": `view-${name}`,
+      onclick: () => setView({ dataset: S.view.dataset, stages: v.stages, filters: emptyFilters() }), text: `${labels[name]} (${v.count})` }));
+    const models = data.models;
+    if (!models.includes(S.confusionField)) S.confusionField = models[0];
+    const picker = el("select", { "data-testid": "confusion-field" }, ...models.map((m) => el("option", { value: m, text: m })));
+    picker.value = S.confusionField;
+    picker.onchange = () => { S.confusionField = picker.value; loadConfusion(gt); };
+    panel.replaceChildren(el("div", { class: "hint", text: `${data.num_samples} samples in the view (before sidebar filters), ground truth ${gt}` }),
+      el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows)), el("div", { class: "view-buttons" }, ...buttons),
+      el("div", {}, "confusion matrix of ", picker), el("div", { id: "confusion" }));
+    loadConfusion(gt);
+  } catch (e) { if (!(e instanceof Stale)) panel.replaceChildren(el("div", { class: "hint", text: String(e.message) })); }
+}
+
+async function loadConfusion(gt) {
+  const field = S.confusionField;
+  const box = $("confusion");
+  try {
+    const data = await fresh("confusion", api("/api/confusion", { view: compareView(), field, gt_field: gt }));
+    const max = Math.max(1, ...data.matrix.flat());
+    const head = el("tr", {}, el("th", { text: `${gt} \\ ${field}` }), ...data.classes.map((c) => el("th", { class: "col", text: c })));
+    const rows = data.matrix.map((row, i) => el("tr", {}, el("th", { text: data.classes[i] }), ...row.map((n, j) => {
+      const alpha = n ? 0.15 + 0.85 * n / max : 0;
+      const color = i === j ? `rgba(22,163,74,${alpha})` : `rgba(220,38,38,${alpha})`;
+      return el("td", { style: `background:${color}`, title: `${gt}=${data.classes[i]}, ${field}=${data.classes[j]}: ${n}`,
+        "data-testid": `cell-${i}-${j}`, onclick: () => filterCell(gt, data.classes[i], field, data.classes[j]), text: n || "" });
+    })));
+    const note = data.num_classes > data.classes.length
+      ? [el("div", { class: "hint", text: `the ${data.classes.length} most frequent of ${data.num_classes} ground-truth classes` })] : [];
+    box.replaceChildren(el("table", { class: "heatmap" }, el("thead", {}, head), el("tbody", {}, ...rows)), ...note);
+  } catch (e) { if (!(e instanceof Stale)) box.replaceChildren(el("div", { class: "hint", text: String(e.message) })); }
+}
+
+function filterCell(gt, truth, field, predicted) {
+  const filters = structuredClone(S.view.filters);
+  filters.labels[gt] = [truth];
+  filters.labels[field] = [predicted];
+  setView({ ...S.view, filters });
+}

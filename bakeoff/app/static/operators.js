@@ -1,0 +1,154 @@
+// The command palette (backtick) and its operators as background jobs (uses app.js).
+"use strict";
+
+// ---------------------------------------------------------------- command palette and operators
+const OPERATORS = [
+  { name: "zero-shot classify", form: classifyForm },
+  { name: "evaluate", form: evaluateForm },
+];
+
+function openPalette() {
+  $("palette").hidden = false;
+  $("operator-form").hidden = true;
+  const input = $("palette-input");
+  input.value = "";
+  renderPaletteList();
+  input.oninput = renderPaletteList;
+  input.onkeydown = (e) => {
+    if (e.key === "Enter") { const first = $("palette-list").querySelector("li"); if (first) first.click(); }
+  };
+  input.focus();
+}
+
+function closePalette() { $("palette").hidden = true; }
+
+function renderPaletteList() {
+  const text = $("palette-input").value.toLowerCase();
+  const items = OPERATORS.filter((op) => op.name.includes(text)).map((op) =>
+    el("li", { "data-testid": `operator-${op.name.replace(/ /g, "-")}`, onclick: () => op.form(), text: op.name }));
+  $("palette-list").replaceChildren(...items);
+}
+
+function field(label, input, hint) {
+  return hint ? [el("label", { text: label }), input, el("div", { class: "hint", text: hint })] : [el("label", { text: label }), input];
+}
+
+function targetSelect() {
+  return el("select", { name: "target" }, el("option", { value: "dataset", text: "the whole dataset" }),
+    el("option", { value: "view", text: "the current view" }));
+}
+
+async function classifyForm() {
+  const form = $("operator-form");
+  $("palette-list").replaceChildren();
+  form.hidden = false;
+  form.replaceChildren(el("div", { class: "hint", text: "loading the zoo…" }));
+  try {
+    if (!S.models) { const zoo = await api("/api/operators/models"); S.models = zoo.models; S.templateSets = zoo.template_sets; }
+  } catch (e) { showError(e); return; }
+  const model = el("select", { name: "model", "data-testid": "op-model" }, ...S.models.map((m) =>
+    el("option", { value: m.name, disabled: !m.available, title: m.available ? m.description : m.reason,
+      text: m.available ? m.name + (m.reason ? ` (${m.reason})` : "") : `${m.name} — unavailable: ${m.reason.slice(0, 90)}` })));
+  const firstAvailable = S.models.find((m) => m.available);
+  if (firstAvailable) model.value = firstAvailable.name;
+  const source = el("select", { name: "source", "data-testid": "op-classes-source" },
+    el("option", { value: "field", text: "distinct labels of a field" }), el("option", { value: "list", text: "a typed list" }),
+    el("option", { value: "file", text: "a text file (one class per line)" }));
+  const fromField = el("select", { name: "from_field", "data-testid": "op-classes-field" }, ...S.info.label_fields.map((f) => el("option", { value: f, text: f })));
+  if (S.info.gt_field) fromField.value = S.info.gt_field;
+  const typed = el("textarea", { name: "names", rows: 3, placeholder: "cat, dog, horse", hidden: true });
+  const file = el("input", { type: "file", accept: ".txt,text/plain", hidden: true });
+  source.onchange = () => { fromField.hidden = source.value !== "field"; typed.hidden = source.value !== "list"; file.hidden = source.value !== "file"; };
+  const prompt = el("input", { type: "text", name: "prompt", placeholder: "A photo of (the model's default)" });
+  const templates = el("select", { name: "templates", "data-testid": "op-templates" },
+    el("option", { value: "", text: "none: use the prompt" }), ...S.templateSets.map((t) => el("option", { value: t, text: t })));
+  const labelField = el("input", { type: "text", name: "label_field", "data-testid": "op-label-field", required: true, pattern: "[A-Za-z_][A-Za-z0-9_]*" });
+  labelField.value = (firstAvailable ? firstAvailable.name : "predictions").replace(/[^A-Za-z0-9_]/g, "_");
+  model.onchange = () => { labelField.value = model.value.replace(/[^A-Za-z0-9_]/g, "_"); };
+  const target = targetSelect();
+  const run = el("button", { type: "submit", "data-testid": "op-run", text: "run" });
+  form.replaceChildren(el("h3", { text: "zero-shot classify" }), ...field("model", model, "models whose package or weights are missing are greyed out"),
+    ...field("classes", source), fromField, typed, file, ...field("prompt", prompt), ...field("template set (a prompt ensemble)", templates),
+    ...field("label field", labelField), ...field("apply to", target), el("div", { style: "margin-top:8px" }, run));
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    let classes;
+    if (source.value === "field") classes = { from_field: fromField.value };
+    else if (source.value === "list") classes = { names: splitClasses(typed.value) };
+    else {
+      if (!file.files.length) { showError("choose a text file of classes"); return; }
+      classes = { names: splitClasses(await file.files[0].text()) };
+    }
+    const params = { model: model.value, classes, label_field: labelField.value, target: target.value };
+    if (prompt.value) params.prompt = prompt.value;
+    if (templates.value) params.templates = templates.value;
+    startJob("zero-shot-classify", params);
+  };
+}
+
+function splitClasses(text) { return text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean); }
+
+function evaluateForm() {
+  const form = $("operator-form");
+  $("palette-list").replaceChildren();
+  form.hidden = false;
+  const preds = S.info.label_fields.filter((f) => f !== S.info.gt_field);
+  const pred = el("select", { name: "pred_field", "data-testid": "op-pred-field" }, ...preds.map((f) => el("option", { value: f, text: f })));
+  const gt = el("select", { name: "gt_field" }, ...S.info.label_fields.map((f) => el("option", { value: f, text: f })));
+  if (S.info.gt_field) gt.value = S.info.gt_field;
+  const key = el("input", { type: "text", name: "eval_key", placeholder: "<prediction field>_eval" });
+  const target = targetSelect();
+  form.replaceChildren(el("h3", { text: "evaluate" }), ...field("predictions", pred), ...field("ground truth", gt),
+    ...field("eval key", key), ...field("apply to", target),
+    el("div", { style: "margin-top:8px" }, el("button", { type: "submit", "data-testid": "op-run", text: "run" })));
+  form.onsubmit = (e) => {
+    e.preventDefault();
+    const params = { pred_field: pred.value, gt_field: gt.value, target: target.value };
+    if (key.value) params.eval_key = key.value;
+    startJob("evaluate", params);
+  };
+}
+
+async function startJob(operator, params) {
+  try {
+    const job = await api("/api/jobs", { operator, view: S.view, params });
+    closePalette();
+    S.watching = S.watching || new Set();
+    S.watching.add(job.id);
+    renderJob(job);
+  } catch (e) { showError(e); }
+}
+
+function renderJob(job) {
+  let box = document.querySelector(`.job[data-job="${job.id}"]`);
+  if (!box) { box = el("div", { class: "job", "data-job": job.id, "data-testid": "job" }); $("jobs").prepend(box); }
+  box.className = `job ${job.status}`;
+  box.dataset.status = job.status;
+  const title = job.operator === "zero-shot-classify" ? `${job.params.model} → ${job.params.label_field}` : `evaluate ${job.params.pred_field}`;
+  const progress = el("progress", { max: job.total || 1, value: job.done || 0 });
+  const rate = job.rate ? ` · ${job.rate} img/s` : "", eta = job.eta_s !== null && job.status === "running" ? ` · ETA ${job.eta_s} s` : "";
+  const line = `${job.status}: ${job.done}${job.total !== null ? " / " + job.total : ""}${rate}${eta}`;
+  const buttons = job.status === "running" || job.status === "queued"
+    ? el("button", { "data-testid": "job-cancel", onclick: () => api(`/api/jobs/${job.id}/cancel`, {}).then(renderJob).catch(showError), text: "cancel" })
+    : el("button", { onclick: () => box.remove(), text: "dismiss" });
+  box.replaceChildren(el("b", { text: title }), progress, el("div", { text: line }),
+    el("div", { class: "hint", text: job.error || job.message }), buttons);
+}
+
+async function pollJobs() {
+  try {
+    for (const id of [...(S.watching || [])]) {
+      const job = await api(`/api/jobs/${id}`);
+      renderJob(job);
+      if (!["queued", "running"].includes(job.status)) {
+        S.watching.delete(id);
+        if (job.status === "completed" && job.dataset === S.view.dataset) {
+          await loadInfo();
+          if (job.result && job.result.label_field && !S.shown.includes(job.result.label_field)) S.shown.push(job.result.label_field);
+          refresh();
+        }
+      }
+    }
+  } catch (e) { /* try again */ }
+  setTimeout(pollJobs, 500);
+}
