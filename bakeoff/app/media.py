@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response
 from PIL import Image, UnidentifiedImageError
 
-from bakeoff._config import config
+from bakeoff import config
 from bakeoff.core.media import is_url, media_identity, read_media
 from bakeoff.inference.decode import ImageDecodeError, load_image
 

@@ -65,7 +65,7 @@ class Session:
         if view is None:
             self._state.set_session(None, [], None, source="python")
             return
-        root = view._root()
+        root = view if isinstance(view, Dataset) else view.dataset
         self._state.adopt(root)
         self._state.set_session(root.name, stages_of(view), None, source="python")
 
