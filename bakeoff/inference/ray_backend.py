@@ -99,8 +99,7 @@ class ImageEncoder:
                 if task.field in str(needs).split("\t"):
                     task.rowids.add(it.rowid)
         list(self.decoders.map(lambda it: decode_sample(it, tasks, self.max_pixels, self.draft_size), items))
-        out: dict[str, Any] = {"rowid": batch["rowid"], "error": np.array([it.error or "" for it in items], dtype=object),
-                               "worker_pid": np.full(len(items), os.getpid())}  # which replica did the work
+        out: dict[str, Any] = {"rowid": batch["rowid"], "error": np.array([it.error or "" for it in items], dtype=object)}
         for task in tasks:
             ready = [it for it in items if it.error is None and task.field in it.tensors]
             vectors = encode(task, [it.tensors.pop(task.field) for it in ready]) if ready else []

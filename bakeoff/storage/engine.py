@@ -196,4 +196,27 @@ def read(engine: Engine) -> Iterator[Connection]:
         with conn.begin():
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield conn
+            try:
+                yield conn
+            except sa.exc.DBAPIError as error:
+                typed = _typed(error)
+                if typed is error:
+                    raise
+                raise typed from error
+
+
+#: PostgreSQL error classes of a query that mixes types: 22 data exception, 42804 datatype
+#: mismatch, 42883 undefined function/operator (e.g. text = integer). SQLite answers these instead.
+_TYPE_ERRORS = ("22", "42804", "42883")
+
+
+def _typed(error: sa.exc.DBAPIError) -> Exception:
+    """A query the database refused for its types becomes a FieldTypeError that says so; others stay."""
+    state = getattr(error.orig, "sqlstate", None) or ""
+    if not state.startswith(_TYPE_ERRORS):
+        return error
+    from bakeoff.errors import FieldTypeError
+
+    reason = str(error.orig).splitlines()[0]
+    return FieldTypeError(f"the database refused the query: {reason}. An expression compares or combines values "
+                          "of different types (e.g. a text field with a number); compare like with like")

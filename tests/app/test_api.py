@@ -221,3 +221,14 @@ def test_the_page_and_its_assets_are_served(client):
 def test_non_finite_numbers_in_a_view_are_a_4xx(app_dataset, client, raw):
     response = client.post("/api/samples", content=raw, headers={"Content-Type": "application/json"})
     assert 400 <= response.status_code < 500, response.text
+
+
+@pytest.mark.parametrize("expr", [F("filepath") == 1, F("clip.label") > 3, F("clip.confidence") == "x",
+                                  F("tags").contains(1)], ids=["text==int", "text>int", "float==text", "list-int"])
+def test_mixed_types_in_a_view_are_a_4xx_on_every_database(app_dataset, client, expr):
+    # SQLite answers (no match); PostgreSQL refuses the types: both must reach the page as a 200 or a clear 400
+    stages = [{"_cls": "Match", "kwargs": {"filter": {"$expr": expr.to_dict()}}}]
+    response = client.post("/api/samples", json={"view": {"dataset": "photos", "stages": stages}})
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 400:
+        assert "different types" in response.json()["detail"]
