@@ -85,17 +85,17 @@ def compare(collection, pred_fields=None, gt_field="ground_truth", **kwargs):
 
 
 def launch_app(dataset_or_view=None, port: int = 5151, address: str = "127.0.0.1", auto: bool = True,
-               remote: bool = False):
+               remote: bool = False, token: str | None = None):
     """Serve the App for a dataset or view and return its ``Session`` (see :mod:`bakeoff.app`).
 
     Example::
 
         session = fo.launch_app(dataset.match(F("clip_eval") == False), auto=False)
-        session.url        # 'http://127.0.0.1:5151/'
+        session.url        # 'http://127.0.0.1:5151/?token=...': only whoever has the token can use the App
     """
     from bakeoff.app import launch_app as _launch_app
 
-    return _launch_app(dataset_or_view, port=port, address=address, auto=auto, remote=remote)
+    return _launch_app(dataset_or_view, port=port, address=address, auto=auto, remote=remote, token=token)
 
 __all__ = [
     "Aggregation", "Bounds", "Count", "CountValues", "DatasetView", "Distinct", "HistogramValues", "Mean",

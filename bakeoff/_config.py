@@ -10,7 +10,8 @@ import and changeable at run time::
 Environment variables: ``BAKEOFF_HOME`` (default ``~/.bakeoff``),
 ``BAKEOFF_DATABASE_URI`` (default: a SQLite file in the home folder),
 ``BAKEOFF_DATASET_ZOO_DIR``, ``BAKEOFF_MODEL_ZOO_DIR``,
-``BAKEOFF_DEFAULT_BATCH_SIZE``, ``BAKEOFF_SHOW_PROGRESS_BARS``, ``BAKEOFF_BACKEND`` (``local`` or ``ray``).
+``BAKEOFF_DEFAULT_BATCH_SIZE``, ``BAKEOFF_SHOW_PROGRESS_BARS``, ``BAKEOFF_BACKEND`` (``local`` or ``ray``),
+``BAKEOFF_APP_MODEL_DIRS`` (folders the App may load models from, separated by ``os.pathsep``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class Config:
         self.show_progress_bars: bool = _env_bool("BAKEOFF_SHOW_PROGRESS_BARS", True)
         #: where apply_model runs: "local" (threads in this process) or "ray" (Ray Data; RAY_ADDRESS or a local Ray)
         self.backend: str = os.environ.get("BAKEOFF_BACKEND") or "local"
+        dirs = os.environ.get("BAKEOFF_APP_MODEL_DIRS")
+        self._app_model_dirs: list[str] | None = [d for d in dirs.split(os.pathsep) if d] if dirs else None
 
     @property
     def home(self) -> Path:
@@ -86,9 +89,30 @@ class Config:
     def model_zoo_dir(self, value: str | os.PathLike | None) -> None:
         self._model_zoo_dir = str(value) if value else None
 
+    @property
+    def app_model_dirs(self) -> list[Path]:
+        """Folders the App's jobs may load model files from (besides zoo names and Hub ids).
+
+        Default: the model zoo folder and the Hugging Face cache, where downloads land.
+        A model folder can be planted by anyone who can write to a folder; the App
+        may be asked to load one by anyone who can reach it, so it keeps to these.
+        Python and the CLI load from any path you give them.
+        """
+        if self._app_model_dirs is not None:
+            return [Path(d).expanduser() for d in self._app_model_dirs]
+        try:
+            from huggingface_hub.constants import HF_HUB_CACHE
+        except ImportError:  # pragma: no cover - comes with transformers and open_clip
+            return [self.model_zoo_dir]
+        return [self.model_zoo_dir, Path(HF_HUB_CACHE).expanduser()]
+
+    @app_model_dirs.setter
+    def app_model_dirs(self, value: list[str | os.PathLike] | None) -> None:
+        self._app_model_dirs = [str(v) for v in value] if value is not None else None
+
     def __repr__(self) -> str:
         keys = ("home", "database_uri", "dataset_zoo_dir", "model_zoo_dir",
-                "default_batch_size", "show_progress_bars", "backend")
+                "default_batch_size", "show_progress_bars", "backend", "app_model_dirs")
         body = ",\n".join(f"    {k}={getattr(self, k)!r}" for k in keys)
         return f"Config(\n{body}\n)"
 

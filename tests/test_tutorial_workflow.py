@@ -63,9 +63,9 @@ print(d.get_field("clip").description, d.count("siglip"), sorted(d.list_evaluati
     import urllib.request
 
     with fo.launch_app(all_right, port=0, auto=False) as session:
-        request = urllib.request.Request(session.url + "api/samples", data=json.dumps(
+        request = urllib.request.Request(session.base_url + "api/samples", data=json.dumps(
             {"view": {"dataset": "CLIP-Comparison", "stages": all_right.to_dict()["stages"]}}).encode(),
-            headers={"Content-Type": "application/json"})
+            headers={"Content-Type": "application/json", **session.headers})
         page = json.loads(urllib.request.urlopen(request, timeout=30).read())
         assert page["count"] == len(all_right)
         assert session.view.values("id") == all_right.values("id")

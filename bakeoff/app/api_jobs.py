@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import ValidationError
 
 from bakeoff.app.jobs import ClassifyParams, EvaluateParams, JobRequest
+from bakeoff.app.model_access import resolve_model_request
 
 router = APIRouter(prefix="/api", tags=["operators"])
 
@@ -21,13 +22,17 @@ def operator_models(request: Request) -> dict[str, Any]:
     return {"models": request.app.state.bakeoff.zoo_models(), "template_sets": list_template_sets()}
 
 
-@router.post("/jobs", status_code=202, summary="Start an operator as a background job")
+@router.post("/jobs", status_code=202, summary="Start an operator as a background job",
+             description="Models come from zoo names, Hub ids and folders under bakeoff.config.app_model_dirs; "
+                         "any other path is refused with 403 before the file system is touched.")
 def start_job(request: Request, body: JobRequest) -> dict[str, Any]:
     state = request.app.state.bakeoff
     try:
         params = _PARAMS[body.operator](**body.params)
     except ValidationError as error:
         raise HTTPException(422, [{"loc": ["params", *e["loc"]], "msg": e["msg"]} for e in error.errors()]) from None
+    if isinstance(params, ClassifyParams):  # a model path outside the allowed folders: 403 now, nothing touched
+        resolve_model_request(params.model, params.model_args)
     state.view(body.view)  # an unknown dataset or a bad view fails now, not in the job
     data = params.model_dump()
     data["_view"] = {"stages": body.view.stages, "filters": body.view.filters.model_dump()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bakeoff.app.jobs import ClassifyParams, EvaluateParams, Job
+from bakeoff.app.model_access import resolve_model_request
 from bakeoff.app.views import Filters, build_view
 from bakeoff.errors import BakeoffError
 
@@ -34,10 +35,10 @@ def run_classify(state: AppState, job: Job, progress) -> dict[str, Any]:
     if not classes:
         raise BakeoffError(f"no classes: {where} has no labels; pick a label field with values or type some classes")
     job.message = f"loading {params.model}"
-    extra: dict[str, Any] = dict(params.model_args)
+    name, extra = resolve_model_request(params.model, params.model_args)  # checked again: the folders may change
     if params.templates:
         extra["templates"] = params.templates
-    model = foz.load_zoo_model(params.model, classes=classes, text_prompt=params.prompt, **extra)
+    model = foz.load_zoo_model(name, classes=classes, text_prompt=params.prompt, **extra)
     job.message = f"classifying into {len(classes)} classes"
     collection = _target(state, job, params.target)
     summary = collection.apply_model(model, label_field=params.label_field, store_logits=params.store_logits,

@@ -1,11 +1,16 @@
 """The App's HTTP server: a FastAPI application over :class:`AppState`.
 
-Bad requests get a 4xx JSON body ``{"detail": ...}`` that says what was wrong;
-the OpenAPI description is at ``/openapi.json`` and ``/docs``.
+Every request but the page's static files needs the App's token (see
+:mod:`bakeoff.app.security`). Bad requests get a 4xx JSON body
+``{"detail": ..., "error": ...}`` that says what was wrong; the OpenAPI
+description is at ``/openapi.json`` (``/docs`` is off: its page loads scripts
+from a CDN, and the App works offline and loads nothing from elsewhere).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from importlib import resources
 
@@ -14,23 +19,54 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 from bakeoff.app import api_compare, api_data, api_jobs, media
+from bakeoff.app.security import FRAME_ANCESTORS, MAX_BODY_BYTES, AccessMiddleware, make_token
 from bakeoff.app.state import AppState
-from bakeoff.errors import BakeoffError, DatasetNotFoundError, SampleNotFoundError
+from bakeoff.errors import BakeoffError
 
+logger = logging.getLogger(__name__)
+MAX_DETAIL = 2000
 STATIC = resources.files("bakeoff.app") / "static"
 
 
-def create_app(state: AppState | None = None, allowed_hosts: list[str] | None = None) -> FastAPI:
+class ErrorBody(BaseModel):
+    detail: str
+    error: str
+
+
+#: the answers every route may give besides its own (documented in /openapi.json)
+ERROR_RESPONSES = {
+    400: {"model": ErrorBody, "description": "Bad request: an unknown field, a malformed view, a bad value"},
+    401: {"model": ErrorBody, "description": "No App token: open the URL launch_app gave, or send a bearer token"},
+    403: {"model": ErrorBody, "description": "Wrong token, a cross-site request, or a model folder the App may not "
+                                             "load"},
+    404: {"model": ErrorBody, "description": "No such dataset, sample, job or image"},
+    413: {"model": ErrorBody, "description": f"Request body over {MAX_BODY_BYTES} bytes"},
+    415: {"model": ErrorBody, "description": "A body that is not JSON, or a sample file that is not an image"},
+}
+
+
+def create_app(state: AppState | None = None, allowed_hosts: list[str] | None = None, token: str | None = None,
+               frame_ancestors: tuple[str, ...] = FRAME_ANCESTORS) -> FastAPI:
     """The App as an ASGI application (``uvicorn bakeoff.app.server:create_app --factory`` serves it).
 
-    ``allowed_hosts`` limits the ``Host`` header (the App on 127.0.0.1 answers only
-    to local names, which stops DNS-rebinding pages from reading it).
+    ``token`` is what every request must carry (default: ``BAKEOFF_APP_TOKEN``,
+    else a random one, logged so that you can open the App). ``allowed_hosts``
+    limits the ``Host`` header (the App on 127.0.0.1 answers only to local names,
+    which stops DNS-rebinding pages from reading it); ``frame_ancestors`` are
+    the sites that may show the App in a frame (notebooks on this machine).
     """
-    app = FastAPI(title="bakeoff App", version="1", summary="Browse, filter, compare and run zero-shot classifiers")
+    if token is None and not os.environ.get("BAKEOFF_APP_TOKEN"):
+        token = make_token()
+        logger.warning("the App's token is %s: open http://HOST:PORT/?token=%s", token, token)
+    token = make_token(token)
+    app = FastAPI(title="bakeoff App", version="1", summary="Browse, filter, compare and run zero-shot classifiers",
+                  docs_url=None, redoc_url=None, responses=ERROR_RESPONSES)
     app.state.bakeoff = state or AppState()
-    if allowed_hosts:
+    app.add_middleware(AccessMiddleware, token=token, frame_ancestors=tuple(frame_ancestors))
+    if allowed_hosts:  # outermost: a DNS-rebinding page learns nothing, not even that a token is needed
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
 
     @app.middleware("http")
@@ -60,16 +96,14 @@ def create_app(state: AppState | None = None, allowed_hosts: list[str] | None = 
 
 def _install_error_handlers(app: FastAPI) -> None:
     def reply(status: int, error: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(error), "error": type(error).__name__}, status_code=status)
-
-    @app.exception_handler(DatasetNotFoundError)
-    @app.exception_handler(SampleNotFoundError)
-    async def not_found(request: Request, error: Exception) -> JSONResponse:
-        return reply(404, error)
+        detail = str(error)
+        if len(detail) > MAX_DETAIL:  # a message that quotes a huge client value
+            detail = f"{detail[:MAX_DETAIL]}... ({len(detail)} characters)"
+        return JSONResponse({"detail": detail, "error": type(error).__name__}, status_code=status)
 
     @app.exception_handler(BakeoffError)
     async def bakeoff_error(request: Request, error: BakeoffError) -> JSONResponse:
-        return reply(400, error)
+        return reply(error.http_status, error)
 
     # views arrive as JSON and are rebuilt by the expression layer, which raises these for bad input
     @app.exception_handler(ValueError)

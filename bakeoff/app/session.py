@@ -3,7 +3,7 @@
 Example::
 
     session = fo.launch_app(dataset.match(F("clip_eval") == False), auto=False)
-    session.url                      # 'http://127.0.0.1:5151/'
+    session.url                      # 'http://127.0.0.1:5151/?token=...' (open it once: the browser keeps it)
     session.view = dataset.sort_by("clip.confidence")   # the page follows
     session.wait()                   # until Ctrl-C (in a script)
 """
@@ -33,15 +33,27 @@ class Session:
     """A running App: its ``url``, the ``dataset`` and ``view`` it shows (assign to change the page)."""
 
     def __init__(self, state: AppState, server: Any, thread: threading.Thread, address: str, port: int,
-                 remote: bool) -> None:
+                 remote: bool, token: str) -> None:
         self._state, self._server, self._thread = state, server, thread
         self.address, self.port, self.remote = address, port, remote
+        self.token = token
 
     @property
-    def url(self) -> str:
+    def base_url(self) -> str:
+        """The App's address without the token (for API calls that send :attr:`headers`)."""
         host = "127.0.0.1" if self.address in ("0.0.0.0", "::") else self.address
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}/"
+
+    @property
+    def url(self) -> str:
+        """The address to open: it carries the token once, the page keeps it in an HttpOnly cookie."""
+        return f"{self.base_url}?token={self.token}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What a script sends to the API: ``requests.get(session.base_url + "api/datasets", headers=session.headers)``."""
+        return {"Authorization": f"Bearer {self.token}"}
 
     @property
     def dataset(self) -> Dataset | None:
@@ -120,17 +132,21 @@ class Session:
 
     def __repr__(self) -> str:
         name = self._state.session["dataset"]
-        return f"Session(url={self.url!r}, dataset={name!r}, running={self.running})"
+        return f"Session(url={self.base_url!r}, dataset={name!r}, running={self.running})"  # no token in logs
 
 
 def launch_app(dataset_or_view: SampleCollection | None = None, port: int = 5151, address: str = "127.0.0.1",
-               auto: bool = True, remote: bool = False) -> Session:
+               auto: bool = True, remote: bool = False, token: str | None = None) -> Session:
     """Serve the App and return its :class:`Session`; ``port=0`` picks a free port.
 
-    The server binds ``address`` (loopback unless you say otherwise: it has no
-    login, so another address logs a warning). ``auto`` opens the page in a
-    browser or, in a notebook, in the cell; ``remote=True`` opens nothing and logs
-    how to reach the App through an SSH tunnel.
+    Only whoever has the App's token can use it: a random one per launch, or
+    ``token`` / ``BAKEOFF_APP_TOKEN`` for scripts (which send
+    ``Authorization: Bearer <token>``, see :attr:`Session.headers`).
+    ``session.url`` carries it; the page keeps it in a cookie. The server binds
+    ``address`` (loopback unless you say otherwise: the token travels unencrypted
+    over plain HTTP, so another address logs a warning). ``auto`` opens the page
+    in a browser or, in a notebook, in the cell; ``remote=True`` opens nothing and
+    logs how to reach the App through an SSH tunnel.
 
     Example::
 
@@ -140,18 +156,20 @@ def launch_app(dataset_or_view: SampleCollection | None = None, port: int = 5151
     import uvicorn
 
     from bakeoff.app.media import prune_thumbnails
+    from bakeoff.app.security import make_token
     from bakeoff.app.server import create_app
 
+    token = make_token(token)
     threading.Thread(target=prune_thumbnails, name="bakeoff-thumbnail-prune", daemon=True).start()  # off the start path
     state = AppState()
     local = _is_loopback(address)
     if not local:
-        logger.warning("the App listens on %s:%s and has no login: anyone who can reach this machine can browse "
-                       "your datasets and run models; use address='127.0.0.1' and an SSH tunnel instead", address,
-                       port)
+        logger.warning("the App listens on %s:%s over plain HTTP: its token travels unencrypted, and whoever reads "
+                       "it can browse your datasets and run models; use address='127.0.0.1' and an SSH tunnel "
+                       "instead", address, port)
     sock = _bind(address, port)
     port = sock.getsockname()[1]
-    app = create_app(state, allowed_hosts=_LOCAL_HOSTS if local else None)
+    app = create_app(state, allowed_hosts=_LOCAL_HOSTS if local else None, token=token)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="bakeoff-app", daemon=True)
@@ -161,12 +179,12 @@ def launch_app(dataset_or_view: SampleCollection | None = None, port: int = 5151
         if not thread.is_alive() or time.monotonic() > deadline:
             raise BakeoffError(f"the App server did not start on {address}:{port}; see the log above")
         time.sleep(0.005)
-    session = Session(state, server, thread, address, port, remote)
+    session = Session(state, server, thread, address, port, remote, token)
     if dataset_or_view is not None:
         session.view = dataset_or_view
     if remote:
         logger.warning("App running at %s; from your computer: ssh -N -L %d:127.0.0.1:%d <user>@<this machine>, "
-                       "then open http://localhost:%d/", session.url, port, port, port)
+                       "then open http://localhost:%d/?token=%s", session.base_url, port, port, port, token)
     elif auto:
         session.show()
     return session

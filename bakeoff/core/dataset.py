@@ -44,6 +44,7 @@ from bakeoff.errors import (
     DatasetNotFoundError,
     FieldError,
     UnknownFieldError,
+    brief,
     suggest,
 )
 from bakeoff.storage import catalog
@@ -349,7 +350,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
             inferred = next((infer_field(v) for v in vals if v is not None), None)
             if inferred is None or not expand_schema:
                 raise UnknownFieldError(
-                    f"unknown field {field!r}; add it with dataset.add_sample_field() first"
+                    f"unknown field {brief(field)}; add it with dataset.add_sample_field() first"
                     + (" (all values are None, so its type cannot be inferred)" if inferred is None else "")
                 )
             self._add_fields({head: inferred})

@@ -7,7 +7,7 @@ from typing import Any
 
 from bakeoff.core.fields import EmbeddedDocumentField, Field
 from bakeoff.core.schema import PROTECTED_FIELDS, Schema, catalog_rows, field_columns
-from bakeoff.errors import FieldError, FieldTypeError, UnknownFieldError, suggest
+from bakeoff.errors import FieldError, FieldTypeError, UnknownFieldError, brief, suggest
 from bakeoff.storage import catalog
 from bakeoff.storage import samples as store
 from bakeoff.storage.engine import write
@@ -148,7 +148,7 @@ class FieldManagement:
             raise FieldError(f"cannot {verb} the built-in field {name!r}")
         if name not in schema.fields:
             raise UnknownFieldError(
-                f"unknown field {name!r}.{suggest(name, schema.fields)} The fields are: {', '.join(schema.fields)}"
+                f"unknown field {brief(name)}.{suggest(name, schema.fields)} The fields are: {', '.join(schema.fields)}"
             )
 
     def _validate_value(self, name: str, value: Any, create: bool = True) -> Any:

@@ -16,7 +16,7 @@ from bakeoff.core.fields import (
     field_from_catalog,
 )
 from bakeoff.core.metadata import ImageMetadata
-from bakeoff.errors import UnknownFieldError, suggest
+from bakeoff.errors import UnknownFieldError, brief, suggest
 
 #: Fields every dataset has, in this order.
 DEFAULT_FIELDS: dict[str, Field] = {
@@ -70,7 +70,7 @@ class Schema:
             field = field.fields.get(rest) if isinstance(field, EmbeddedDocumentField) else None
         if field is None:
             raise UnknownFieldError(
-                f"unknown field {path!r}.{suggest(path, self.paths())} The fields are: {', '.join(self.paths())}"
+                f"unknown field {brief(path)}.{suggest(path, self.paths())} The fields are: {', '.join(self.paths())}"
             )
         return field
 

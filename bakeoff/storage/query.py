@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from bakeoff.errors import UnknownFieldError, suggest
+from bakeoff.errors import UnknownFieldError, brief, suggest
 from bakeoff.storage.compiler import ExpressionCompiler
 from bakeoff.storage.samples import ROWID
 
@@ -54,7 +54,7 @@ class QueryBuilder:
         except KeyError:
             known = [p for p in self.kinds if p != ROWID]
             raise UnknownFieldError(
-                f"unknown field {path!r} in expression.{suggest(path, known)} The fields are: {', '.join(known)}"
+                f"unknown field {brief(path)} in expression.{suggest(path, known)} The fields are: {', '.join(known)}"
             ) from None
 
     # -- stages ---------------------------------------------------------------------------

@@ -33,13 +33,11 @@ def app_dataset(caltech101_subset):
 
 @pytest.fixture
 def client():
-    from fastapi.testclient import TestClient
+    """The App's API as a script sees it: every request carries the bearer token."""
+    from app_client import app_client
 
-    from bakeoff.app.server import create_app
-
-    with TestClient(create_app()) as test_client:
+    with app_client() as test_client:
         yield test_client
-        test_client.app.state.bakeoff.close()
 
 
 @pytest.fixture

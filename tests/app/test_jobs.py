@@ -82,8 +82,15 @@ def test_bad_operator_parameters_are_a_422_naming_them(app_dataset, client, para
     assert response.status_code == 422 and words in str(response.json()["detail"])
 
 
+def test_an_unknown_model_is_refused_when_the_job_is_submitted(app_dataset, client):
+    response = client.post("/api/jobs", json={"operator": "zero-shot-classify", "view": {"dataset": "photos"},
+                                              "params": {"model": "demo-clipp", "classes": {"names": ["a"]},
+                                                         "label_field": "x"}})
+    assert response.status_code == 400 and "demo-clip" in response.json()["detail"]
+    assert client.get("/api/jobs").json() == {"jobs": []}
+
+
 @pytest.mark.parametrize("params, words", [
-    ({"model": "demo-clipp", "classes": {"names": ["a"]}, "label_field": "x"}, "demo-clip"),
     ({"model": "demo-clip", "classes": {"names": [" ", ""]}, "label_field": "x"}, "no classes"),
     ({"model": "demo-clip", "classes": {"from_field": "nofield"}, "label_field": "x"}, "nofield"),
 ])

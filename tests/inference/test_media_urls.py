@@ -79,9 +79,7 @@ def test_a_missing_url_is_recorded_like_a_missing_file(memory_tree):
 
 
 def test_file_urls_work_through_the_pipeline_and_the_app(tmp_path, make_image):
-    from fastapi.testclient import TestClient
-
-    from bakeoff.app.server import create_app
+    from app_client import app_client
 
     path = make_image(tmp_path / "a.jpg", size=(64, 48))
     dataset = fo.Dataset("urls")
@@ -90,26 +88,22 @@ def test_file_urls_work_through_the_pipeline_and_the_app(tmp_path, make_image):
     dataset.apply_model(foz.load_zoo_model("demo-openclip", classes=["red square", "blue square"]),
                         label_field="oc")
     assert dataset.count("oc") == 1
-    with TestClient(create_app()) as client:
+    with app_client() as client:
         assert client.get(f"/media/urls/{sample_id}").content == path.read_bytes()
         thumb = client.get(f"/thumbnails/urls/{sample_id}?size=32")
         assert thumb.status_code == 200 and Image.open(io.BytesIO(thumb.content)).size[0] == 32
         path.unlink()
         assert client.get(f"/thumbnails/urls/{sample_id}?size=48").status_code == 404
-        client.app.state.bakeoff.close()
 
 
 def test_memory_urls_in_the_app(memory_tree):
-    from fastapi.testclient import TestClient
-
-    from bakeoff.app.server import create_app
+    from app_client import app_client
 
     dataset = fo.Dataset.from_dir(memory_tree, name="mem")
-    with TestClient(create_app()) as client:
+    with app_client() as client:
         sample = dataset.first()
         assert client.get(f"/media/mem/{sample.id}").content == fsspec.filesystem("memory").cat(sample.filepath)
         assert client.get(f"/thumbnails/mem/{sample.id}").headers["content-type"] == "image/jpeg"
-        client.app.state.bakeoff.close()
 
 
 def test_a_protocol_without_its_package_or_unknown_is_a_clear_error():

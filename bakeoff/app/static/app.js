@@ -19,6 +19,7 @@ function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "onclick" || k === "onchange" || k === "oninput") node[k] = v;
+    else if (k === "style") node.style.cssText = v;  // through the CSSOM: the CSP allows no inline style attributes
     else if (k === "text") node.textContent = v;
     else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
   }
@@ -26,9 +27,35 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// ---------------------------------------------------------------- the App's token
+// The URL launch_app opens carries ?token=; the server answers it with an HttpOnly cookie, and the page
+// drops the token from the address bar. A page framed by another site (a notebook) may get no cookie:
+// then it keeps the token for this tab and sends it itself (bearer header; ?token= on image URLs).
+const AUTH = { token: null };
+
+async function setUpToken() {
+  const params = new URLSearchParams(location.search);
+  const fromURL = params.get("token");
+  if (fromURL) {
+    params.delete("token");
+    const rest = params.toString();
+    history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
+  }
+  const cookieWorks = (await fetch("/api/health", { credentials: "same-origin" })).ok;
+  if (cookieWorks) { sessionStorage.removeItem("bakeoff-token"); return; }
+  AUTH.token = fromURL || sessionStorage.getItem("bakeoff-token");
+  if (AUTH.token) sessionStorage.setItem("bakeoff-token", AUTH.token);
+}
+
+function mediaURL(path) {
+  return AUTH.token ? `${path}?token=${encodeURIComponent(AUTH.token)}` : path;
+}
+
 async function api(path, body, method) {
-  const init = body === undefined ? { method: method || "GET" }
-    : { method: method || "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  const headers = { "X-Bakeoff-Request": "1" };  // a cross-site page cannot set it: writes need it
+  if (AUTH.token) headers.Authorization = `Bearer ${AUTH.token}`;
+  const init = body === undefined ? { method: method || "GET", headers }
+    : { method: method || "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(body) };
   const response = await fetch(path, init);
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
@@ -73,16 +100,18 @@ async function init() {
   $("modal-next").onclick = () => stepModal(1);
   $("modal-close").onclick = closeModal;
   try {
+    await setUpToken();
     S.datasets = (await api("/api/datasets")).datasets;
     const fromURL = location.hash.startsWith("#v=") ? decodeState(location.hash.slice(3)) : null;
     const session = await api("/api/session");
     S.sessionVersion = session.version;
-    let start = null;
-    if (fromURL && fromURL.dataset) start = fromURL;
+    let start = null, report = true;
+    // a #v= link changes what this page shows, not the Python session's view, until the user acts here
+    if (fromURL && fromURL.dataset) { start = fromURL; report = false; }
     else if (session.dataset) start = session;
     else if (S.datasets.length) start = { dataset: S.datasets[0], stages: [], filters: emptyFilters() };
     renderPicker();
-    if (start) await setView(start, start.offset || 0);
+    if (start) await setView(start, start.offset || 0, report);
     else $("grid").textContent = "No datasets yet: create one in Python or with `bakeoff datasets create`.";
   } catch (e) { showError(e); }
   setInterval(pollSession, 1500);
@@ -339,7 +368,7 @@ function evalMark(sample, field) {
 function renderGrid() {
   const ds = encodeURIComponent(S.view.dataset);
   const tiles = S.page.map((sample, i) => {
-    const img = el("img", { loading: "lazy", alt: sample.name, src: `/thumbnails/${ds}/${sample.id}` });
+    const img = el("img", { loading: "lazy", alt: sample.name, src: mediaURL(`/thumbnails/${ds}/${sample.id}`) });
     img.onerror = () => img.replaceWith(el("div", { class: "broken", text: `cannot show ${sample.name}` }));
     const chips = S.shown.filter((f) => f in sample.labels).map((f) => {
       const value = sample.labels[f];
@@ -359,7 +388,7 @@ async function openModal(index) {
   const sample = S.page[index];
   if (!sample) return;
   $("modal").hidden = false;
-  $("modal-img").src = `/media/${encodeURIComponent(S.view.dataset)}/${sample.id}`;
+  $("modal-img").src = mediaURL(`/media/${encodeURIComponent(S.view.dataset)}/${sample.id}`);
   $("modal-pos").textContent = `${(S.offset + index + 1).toLocaleString()} / ${S.count.toLocaleString()}`;
   try {
     const detail = await api(`/api/datasets/${encodeURIComponent(S.view.dataset)}/samples/${sample.id}`);
