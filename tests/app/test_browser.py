@@ -192,3 +192,84 @@ def test_views_set_in_python_and_stages_edited_in_the_page(app_dataset, open_app
     page.click("#stage-cancel")
     page.locator("[data-testid=stages] .stage button").first.click()
     wait_count(page, 36)
+
+
+def test_the_token_url_logs_in_once_and_leaves_the_address_bar(app_dataset, open_app, browser):
+    session, page = open_app(app_dataset)
+    assert "token" not in page.url and page.url.startswith(session.base_url)
+    page.reload()  # the cookie carries on
+    page.wait_for_selector("[data-testid=tile]")
+    images = page.eval_on_selector_all("[data-testid=tile] img", "els => els.map(e => e.src)")
+    assert images and not any("token" in src for src in images)  # the cookie serves them, not the URL
+    stranger = browser.new_page()  # another browser profile's tab: no cookie, no token
+    response = stranger.goto(session.base_url)
+    assert response.status == 401 and "token" in stranger.inner_text("body")
+    stranger.close()
+
+
+def test_the_app_works_in_a_notebook_style_iframe_on_another_site(app_dataset, browser):
+    """Jupyter on http://localhost:PORT showing the App from http://127.0.0.1:PORT: another site for cookies."""
+    import http.server
+    import threading
+
+    with fo.launch_app(app_dataset, port=0, auto=False) as session:
+        html = (f'<!doctype html><title>notebook</title><iframe id="app" src="{session.url}" width="1300" '
+                f'height="800"></iframe>').encode()
+
+        class Notebook(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the stdlib's name
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(html)
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Notebook)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            page.goto(f"http://localhost:{server.server_address[1]}/")
+            frame = page.frame_locator("#app")
+            frame.locator("[data-testid=tile]").first.wait_for()
+            assert frame.locator("[data-testid=tile]").count() == 36
+            app = next(f for f in page.frames if f.url.startswith(session.base_url))
+            app.wait_for_function("() => [...document.querySelectorAll('[data-testid=tile] img')].slice(0, 6)"
+                                  ".every(i => i.complete && i.naturalWidth > 0)")
+            frame.locator("[data-testid='value-clip_eval-false']").click()  # a write (PUT /api/session) too
+            app.wait_for_function("n => document.querySelector('[data-testid=count]').textContent"
+                                  ".replace(/\\D/g, '') === String(n)", arg=app_dataset.count_values("clip_eval")[False])
+            deadline = time.monotonic() + 10
+            while session.view.count() != app_dataset.count_values("clip_eval")[False]:
+                assert time.monotonic() < deadline, "the framed page's view never reached Python"
+                time.sleep(0.1)
+            shot(page, "notebook-iframe")
+        finally:
+            page.close()
+            server.shutdown()
+        assert not errors, errors
+
+
+def test_a_view_link_changes_the_page_but_not_the_python_session(app_dataset, open_app):
+    import base64
+    import json
+
+    session, page = open_app(app_dataset)
+    before = session.view.count()
+    wrong = app_dataset.match(F("clip_eval") == False)  # noqa: E712
+    state = {"dataset": "photos", "stages": wrong.to_dict()["stages"], "filters": {}, "offset": 0}
+    link = session.base_url + "#v=" + base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+    page.goto("about:blank")
+    page.goto(link)  # the browser has the cookie: the link opens as a clicked one would
+    page.wait_for_selector("[data-testid=tile]")
+    wait_count(page, len(wrong))
+    time.sleep(0.5)
+    assert session.view.count() == before == 36
+    page.click("[data-testid='value-clip_eval-false']")  # the user acts: now Python follows
+    deadline = time.monotonic() + 10
+    while session.view.count() != len(wrong):
+        assert time.monotonic() < deadline, "the page's view never reached Python after the user acted"
+        time.sleep(0.1)
