@@ -10,13 +10,18 @@ Example::
 
 from __future__ import annotations
 
+import html
 import ipaddress
 import logging
+import os
 import socket
 import threading
 import time
 import webbrowser
+from pathlib import Path
 from typing import Any, Self
+
+from bakeoff._config import config
 
 from bakeoff.app.state import AppState
 from bakeoff.app.views import Filters, build_view, stages_of
@@ -87,8 +92,12 @@ class Session:
         self._state.set_session(session["dataset"], session["stages"], session["filters"], source="python")
 
     def open(self) -> None:
-        """Open the App in the default web browser."""
-        webbrowser.open(self.url)
+        """Open the App in the default web browser.
+
+        The browser gets a private file that forwards to :attr:`url`: a URL on a
+        command line (``xdg-open URL``) can be read by every user of the machine.
+        """
+        webbrowser.open(_forwarding_file(self.url, self.port).as_uri())
 
     def show(self, height: int = 800) -> None:
         """Show the App in the notebook cell (an iframe) or, outside a notebook, open the browser."""
@@ -188,6 +197,21 @@ def launch_app(dataset_or_view: SampleCollection | None = None, port: int = 5151
     elif auto:
         session.show()
     return session
+
+
+def _forwarding_file(url: str, port: int) -> Path:
+    """A page only this user can read that sends the browser on to ``url`` (which carries the token)."""
+    folder = config.home / "app"
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = folder / f"open-{port}.html"
+    target = html.escape(url, quote=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as page:
+        page.write(f'<!doctype html><meta http-equiv="refresh" content="0;url={target}">'
+                   f'<title>bakeoff</title><p><a href="{target}">Open the bakeoff App</a></p>')
+    os.chmod(path, 0o600)  # an older file of that name keeps its mode otherwise
+    return path
 
 
 def _is_loopback(address: str) -> bool:

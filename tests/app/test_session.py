@@ -6,6 +6,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -85,7 +86,10 @@ def test_auto_opens_a_browser_and_remote_prints_a_tunnel(monkeypatch, caplog):
     opened = []
     monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url))
     with fo.launch_app(port=0) as session:
-        assert opened == [session.url]
+        # the browser's command line (readable by every user) gets a private file, not the token
+        assert len(opened) == 1 and opened[0].startswith("file://") and session.token not in opened[0]
+        forward = Path(urllib.request.url2pathname(opened[0].removeprefix("file://")))
+        assert session.url in forward.read_text() and forward.stat().st_mode & 0o077 == 0
     with caplog.at_level(logging.WARNING, logger="bakeoff.app.session"):
         with fo.launch_app(port=0, remote=True) as session:
             assert f"ssh -N -L {session.port}:127.0.0.1:{session.port}" in caplog.text
