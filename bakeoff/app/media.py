@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -86,9 +87,16 @@ def thumbnail(request: Request, dataset: str, sample_id: str, size: int = Query(
         image = _decode(path, size)
         image.thumbnail((size, size))
         cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(f".{os.getpid()}.part")
-        image.save(partial, "JPEG", quality=82)
-        os.replace(partial, cached)  # atomic: concurrent requests never see half a file
+        # a temp file of its own per request (threads of one process race for the same thumbnail), then an
+        # atomic rename: concurrent requests never see half a file, and the last rename wins with the same bytes
+        descriptor, partial = tempfile.mkstemp(dir=cached.parent, prefix=f"{key}.", suffix=".part")
+        try:
+            with os.fdopen(descriptor, "wb") as out:
+                image.save(out, "JPEG", quality=82)
+            os.replace(partial, cached)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
     return FileResponse(cached, media_type="image/jpeg", headers=_HEADERS)
 
 

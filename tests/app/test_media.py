@@ -100,3 +100,16 @@ def test_the_thumbnail_cache_is_trimmed_oldest_first(media_dataset, client, bake
     assert prune_thumbnails(limit_bytes=newest.stat().st_size) == 2
     assert list((bakeoff_home / "thumbnails").rglob("*.jpg")) == [newest]
     assert prune_thumbnails(limit_bytes=10**9) == 0
+
+
+def test_simultaneous_first_requests_for_one_thumbnail_all_succeed(media_dataset, client, bakeoff_home):
+    from concurrent.futures import ThreadPoolExecutor
+
+    _dataset, ids, _folder = media_dataset
+    sizes = (48, 64, 80, 96, 112, 128)  # six never-made thumbnails, each asked for by 8 requests at once
+    urls = [f"/thumbnails/media/{ids[k]}?size={s}" for k in ("a", "b") for s in sizes for _ in range(8)]
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(client.get, urls))
+    assert [r.status_code for r in answers] == [200] * len(urls)
+    assert all(Image.open(io.BytesIO(r.content)).format == "JPEG" for r in answers)
+    assert not list((bakeoff_home / "thumbnails").rglob("*.part"))  # no temp file left behind
