@@ -12,12 +12,23 @@ Traps handled here: weights trained with QuickGELU (OpenAI, DFN, MetaCLIP) never
 load silently into a GELU architecture; local SigLIP/CLIPA files get their own
 preprocessing; CLIP-family text is encoded at the prompt's length, not the full
 77-token context, wherever that is exact (causal mask and end-token pooling).
+
+Nothing in a model folder runs as code (see :mod:`bakeoff.models.safety`):
+bakeoff reads ``open_clip_config.json`` once, cleans it, and open_clip builds
+from that dict (never from the file again, which its owner may have changed
+meanwhile); bakeoff reads the weights itself (safetensors, or
+``torch.load(weights_only=True)`` without open_clip's retry) and hands the
+tensors over.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,12 +53,29 @@ from bakeoff.models.offline import (
     hub_reachable,
     require_network,
 )
+from bakeoff.models.safety import (
+    NO_REMOTE_CODE,
+    load_weights_file,
+    numpy_pickle_error,
+    open_numpy_weights,
+    reject_remote_code_argument,
+    remote_code_error,
+    remote_code_prompts_refused,
+    strip_remote_code,
+    warn_remote_code_files,
+)
 from bakeoff.models.scoring import SigmoidScorer, SoftmaxScorer
 
 logger = logging.getLogger(__name__)
 
 _PREPROCESS_KEYS = ("mean", "std", "interpolation", "resize_mode")
+# what a folder's preprocess_cfg may set; "size" always comes from the vision tower, as in open_clip
+_FOLDER_PREPROCESS_KEYS = ("mode", "mean", "std", "interpolation", "resize_mode", "fill_color")
 _WEIGHT_SUFFIXES = (".bin", ".safetensors", ".pt", ".pth", ".npz")
+# the weights file open_clip picks in a folder, best first (open_clip 3.3.0's _find_checkpoint_in_dir)
+_FOLDER_WEIGHTS = ("open_clip_model.safetensors", "open_clip_pytorch_model.safetensors", "open_clip_pytorch_model.bin",
+                   "open_clip_pytorch_model.pth", "model.safetensors", "pytorch_model.bin", "pytorch_model.pth",
+                   "model.pth")
 
 
 @dataclass
@@ -56,11 +84,15 @@ class _Source:
 
     model_name: str
     pretrained: str | None
+    """A local weights file, or a weights tag of ``model_name`` still to download."""
     identity: str
     model_cfg: dict
+    """The architecture open_clip builds: a built-in config, or a folder's cleaned ``model_cfg``."""
     folder: Path | None = None
     quick_gelu: bool = False
     preprocess: dict = field(default_factory=dict)
+    hub_id: str | None = None
+    """For ``hf-hub:`` names: the repository to download the weights from when ``folder`` lacks them."""
 
 
 def _arch_config(arch: str) -> dict:
@@ -141,12 +173,23 @@ def _resolve_tag(arch: str, tag: str, quick_gelu: bool | None) -> _Source:
     return source
 
 
+def _read_config(path: Path) -> dict:
+    """``open_clip_config.json`` parsed once and cleaned of remote-code keys; everything later uses this dict."""
+    try:
+        cfg = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelConfigError(f"{str(path)!r} is not a valid open_clip_config.json ({exc})") from exc
+    if not isinstance(cfg, dict):
+        raise ModelConfigError(f"{str(path)!r} holds {type(cfg).__name__}, not the JSON object of an open_clip config")
+    return strip_remote_code(cfg, str(path))
+
+
 def _resolve_file(arch: str, path: Path, quick_gelu: bool | None) -> _Source:
     cfg = _arch_config(arch)
     sidecar = path.parent / "open_clip_config.json"
     preprocess = _arch_preprocess(arch)
     if sidecar.is_file():
-        side = json.loads(sidecar.read_text())
+        side = _read_config(sidecar)
         if quick_gelu is None:
             quick_gelu = bool(side.get("model_cfg", {}).get("quick_gelu", False))
         preprocess.update({k: v for k, v in side.get("preprocess_cfg", {}).items() if k in _PREPROCESS_KEYS})
@@ -155,14 +198,19 @@ def _resolve_file(arch: str, path: Path, quick_gelu: bool | None) -> _Source:
     return _Source(arch, str(path), identity, cfg, quick_gelu=qg, preprocess=preprocess)
 
 
-def _resolve_folder(folder: Path, identity: str) -> _Source:
+def _resolve_folder(folder: Path, identity: str, hub_id: str | None = None) -> _Source:
     cfg_path = folder / "open_clip_config.json"
     if not cfg_path.is_file():
         raise ModelConfigError(f"{str(folder)!r} has no open_clip_config.json; it is not an open_clip model folder")
-    cfg = json.loads(cfg_path.read_text())
+    cfg = _read_config(cfg_path)
     model_cfg = cfg.get("model_cfg", cfg)
+    if not isinstance(model_cfg, dict) or not all(isinstance(model_cfg.get(k), dict) for k in ("vision_cfg", "text_cfg")):
+        raise ModelConfigError(f"{str(cfg_path)!r} has no model_cfg with vision_cfg and text_cfg objects; "
+                               "it is not an open_clip config")
+    pre = cfg.get("preprocess_cfg") if isinstance(cfg.get("preprocess_cfg"), dict) else {}
     return _Source(f"local-dir:{folder}", None, identity, model_cfg, folder,
-                   quick_gelu=bool(model_cfg.get("quick_gelu", False)))
+                   quick_gelu=bool(model_cfg.get("quick_gelu", False)),
+                   preprocess={k: v for k, v in pre.items() if k in _FOLDER_PREPROCESS_KEYS}, hub_id=hub_id)
 
 
 def resolve_source(clip_model: str, pretrained: str | None, quick_gelu: bool | None = None) -> _Source:
@@ -186,17 +234,20 @@ def resolve_source(clip_model: str, pretrained: str | None, quick_gelu: bool | N
         return _resolve_folder(folder, f"local-dir:{folder.name}-{file_identity(folder)}")
     if schema == "hf-hub":
         folder = find_hub_folder(ident, "open_clip_config.json")
-        if folder is not None:
-            return _resolve_folder(folder, f"hf-hub:{ident}")
-        require_network(f"open-clip-torch {clip_model!r}", ident, "open_clip_config.json and weights")
-        cfg = open_clip.get_model_config(clip_model)
-        return _Source(clip_model, None, f"hf-hub:{ident}", cfg)
+        if folder is None:
+            require_network(f"open-clip-torch {clip_model!r}", ident, "open_clip_config.json and weights")
+            from huggingface_hub import hf_hub_download
+
+            folder = Path(hf_hub_download(ident, "open_clip_config.json")).parent  # the weights come at build time
+        return _resolve_folder(folder, f"hf-hub:{ident}", hub_id=ident)
     arch = clip_model.replace("/", "-")
     if not pretrained:
         raise ModelConfigError(
             f"clip_model={clip_model!r} needs weights: pass pretrained=<tag> (one of "
             f"{open_clip.list_pretrained_tags_by_model(arch)}) or a path to a weights file"
         )
+    if pretrained in open_clip.list_pretrained_tags_by_model(arch):
+        return _resolve_tag(arch, pretrained, quick_gelu)  # a tag is a tag, whatever files the working directory has
     path = Path(pretrained).expanduser()
     if not path.is_file() and not path.is_absolute() and (config.model_zoo_dir / path).is_file():
         path = config.model_zoo_dir / path  # a file name relative to the model zoo folder
@@ -222,6 +273,7 @@ def _make_tokenizer(source: _Source) -> Any:
     tokenizer_source = hf_name
     if source.folder is not None and any((source.folder / f).is_file() for f in ("tokenizer.json", "tokenizer_config.json")):
         tokenizer_source = str(source.folder)
+        warn_remote_code_files(source.folder, ("tokenizer_config.json",))
     else:
         found = find_hub_folder(hf_name, "tokenizer_config.json")
         if found is not None:
@@ -229,17 +281,129 @@ def _make_tokenizer(source: _Source) -> Any:
         else:
             require_network(f"the tokenizer of {source.identity}", hf_name, "tokenizer files")
     try:
-        return open_clip.tokenizer.HFTokenizer(
+        return open_clip.tokenizer.HFTokenizer(  # its kwargs go to AutoTokenizer.from_pretrained
             tokenizer_source,
             context_length=context_length,
             tokenizer_mode=text_cfg.get("tokenizer_mode"),
             **text_cfg.get("tokenizer_kwargs", {}),
+            **NO_REMOTE_CODE,
         )
     except (ImportError, ValueError) as exc:
-        clear = tokenizer_dependency_error(exc, source.identity)
+        clear = tokenizer_dependency_error(exc, source.identity) or remote_code_error(
+            exc, f"the tokenizer of {source.identity}", tokenizer_source)
         if clear is not None:
             raise clear from exc
         raise
+
+
+def _folder_weights(folder: Path) -> Path | None:
+    """The weights file open_clip would pick in ``folder``: a preferred name, else safetensors, else a pickle."""
+    for name in _FOLDER_WEIGHTS:
+        if (folder / name).is_file():
+            return folder / name
+    others = sorted(folder.glob("*.safetensors")) or sorted([*folder.glob("*.bin"), *folder.glob("*.pth")])
+    return others[0] if others else None
+
+
+def _weights_file(source: _Source) -> Path:
+    """The local weights file of ``source``, downloaded first when it is a Hub repository or tag not here yet."""
+    if source.folder is not None:
+        found = _folder_weights(source.folder)
+        if found is None and source.hub_id is not None and hub_reachable():
+            found = Path(open_clip.pretrained.download_pretrained_from_hf(source.hub_id))  # prefers safetensors
+        if found is None:
+            raise ModelConfigError(f"{str(source.folder)!r} has no weights file; put open_clip_model.safetensors "
+                                   "next to its open_clip_config.json")
+        return found
+    if source.pretrained and Path(source.pretrained).is_file():
+        return Path(source.pretrained)
+    return Path(open_clip.download_pretrained(open_clip.get_pretrained_cfg(source.model_name, source.pretrained)))
+
+
+@contextmanager
+def _registered_config(model_cfg: dict) -> Iterator[str]:
+    """``model_cfg`` under a private name in open_clip's config registry, for one build.
+
+    open_clip's ``create_model`` takes a config only by name; a ``local-dir:`` or
+    ``hf-hub:`` name would make it read open_clip_config.json again, uncleaned.
+    """
+    name = f"bakeoff-{uuid.uuid4().hex}"
+
+    def not_random_init(record: logging.LogRecord) -> bool:
+        # open_clip warns that this name got "no pretrained weights": bakeoff loads them right after
+        return not (name in str(record.msg) and "No pretrained weights" in str(record.msg))
+
+    open_clip.factory._MODEL_CONFIGS[name] = copy.deepcopy(model_cfg)
+    logging.getLogger().addFilter(not_random_init)  # open_clip logs with logging.warning(), on the root logger
+    try:
+        yield name
+    finally:
+        logging.getLogger().removeFilter(not_random_init)
+        open_clip.factory._MODEL_CONFIGS.pop(name, None)
+
+
+def _load_weights(model: Any, path: Path) -> None:
+    """open_clip's ``load_checkpoint`` (3.3.0), with the file read by bakeoff.
+
+    open_clip retries a ``torch.load`` that raised TypeError without
+    ``weights_only``, and a crafted pickle raises exactly that;
+    :func:`load_weights_file` never retries.
+    """
+    from open_clip.convert import convert_state_dict, load_big_vision_weights
+    from open_clip.model import convert_to_custom_text_state_dict, resize_pos_embed, resize_text_pos_embed
+
+    if path.suffix in (".npz", ".npy"):  # Google big_vision SigLIP weights
+        with open_numpy_weights(path) as file:
+            try:
+                load_big_vision_weights(model, file)
+            except ValueError as exc:
+                clear = numpy_pickle_error(exc, path)
+                if clear is not None:
+                    raise clear from exc
+                raise
+        return
+    checkpoint = load_weights_file(path)
+    state = checkpoint["state_dict"] if isinstance(checkpoint, dict) and "state_dict" in checkpoint else checkpoint
+    if not isinstance(state, dict) or not state or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ModelConfigError(f"{str(path)!r} holds no state dict of tensors; it is not an open_clip weights file")
+    if next(iter(state)).startswith("module"):
+        state = {k[7:]: v for k, v in state.items()}
+    state = convert_state_dict(model, state)
+    if "positional_embedding" in state and not hasattr(model, "positional_embedding"):
+        state = convert_to_custom_text_state_dict(state)
+    for key in ("logit_scale", "logit_bias"):  # scalar vs 1-d parameter
+        param = getattr(model, key, None)
+        if key in state and param is not None and param.ndim != state[key].ndim:
+            state[key] = state[key].reshape(param.shape)
+    if "logit_bias" not in state and getattr(model, "logit_bias", None) is not None:
+        state["logit_bias"] = torch.zeros_like(state["logit_scale"])
+    state.pop("text.transformer.embeddings.position_ids", None)  # dropped by transformers >= 4.31
+    resize_pos_embed(state, model)
+    resize_text_pos_embed(state, model)
+    model.load_state_dict(state, strict=True)
+
+
+def _build(source: _Source, device: str, precision: str, preprocess: dict) -> tuple[Any, Any]:
+    """``(model, inference transform)`` from ``source``'s cleaned config and safely read weights."""
+    from open_clip.transform import PreprocessCfg, image_transform_v2
+
+    weights = _weights_file(source)
+    # an hf_model_name text tower calls AutoConfig/AutoModel with no trust_remote_code: no prompt may ask
+    with _registered_config(source.model_cfg) as name, remote_code_prompts_refused():
+        try:
+            model = open_clip.create_model(
+                name, pretrained=None, precision=precision, device=device,
+                force_quick_gelu=source.quick_gelu, force_preprocess_cfg=preprocess,
+                pretrained_image=False, pretrained_text=False,  # no base-tower downloads: the weights cover both
+            )
+        except ValueError as exc:
+            tower = source.model_cfg["text_cfg"].get("hf_model_name")
+            clear = remote_code_error(exc, f"the text tower of {source.identity}", str(tower)) if tower else None
+            if clear is not None:
+                raise clear from exc
+            raise
+    _load_weights(model, weights)
+    return model, image_transform_v2(PreprocessCfg(**model.visual.preprocess_cfg), is_train=False)
 
 
 class OpenClipModel(ZeroShotModel):
@@ -325,20 +489,12 @@ def load_open_clip(
         >>> model.fingerprint                                                      # doctest: +SKIP
         'open_clip:ViT-B-16-quickgelu:dfn2b:fp32'
     """
+    reject_remote_code_argument(kwargs, "load_open_clip")
     source = resolve_source(clip_model, pretrained, quick_gelu)
     device = resolve_device(device)
     precision = resolve_precision(device, precision)
-    preprocess = {**source.preprocess, **(preprocess_cfg or {})}
-    model, _, transform = open_clip.create_model_and_transforms(
-        source.model_name,
-        pretrained=source.pretrained,
-        precision=precision,
-        device=device,
-        force_quick_gelu=source.quick_gelu and source.folder is None,
-        image_mean=preprocess.get("mean"),
-        image_std=preprocess.get("std"),
-        image_interpolation=preprocess.get("interpolation"),
-        image_resize_mode=preprocess.get("resize_mode"),
-    )
+    preprocess = {k: v for k, v in {**source.preprocess, **(preprocess_cfg or {})}.items()
+                  if k in _FOLDER_PREPROCESS_KEYS and v is not None}
+    model, transform = _build(source, device, precision, preprocess)
     return OpenClipModel(model, transform, _make_tokenizer(source), source.identity,
                          device=device, precision=precision, **kwargs)

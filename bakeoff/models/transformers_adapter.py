@@ -11,19 +11,34 @@
 
 transformers 5 returns output objects from ``get_*_features`` (4.x returned
 tensors); :func:`_features` accepts both.
+
+Nothing in the folder runs as code (see :mod:`bakeoff.models.safety`): every
+``from_pretrained`` gets ``trust_remote_code=False``, the config is loaded once,
+cleaned of ``auto_map`` and handed to the other loaders, and pickle weights
+(``pytorch_model.bin``) are read by transformers with ``weights_only=True``.
 """
 
 from __future__ import annotations
 
 import logging
+import pickle
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from bakeoff.errors import UnsafeModelError
 from bakeoff.models.base import ZeroShotModel, resolve_device, resolve_precision
 from bakeoff.models.errors import ModelConfigError, tokenizer_dependency_error
 from bakeoff.models.offline import file_identity, find_hub_folder, require_network
+from bakeoff.models.safety import (
+    NO_REMOTE_CODE,
+    reject_remote_code_argument,
+    remote_code_error,
+    strip_remote_code_attributes,
+    unsafe_weights_error,
+    warn_remote_code_files,
+)
 from bakeoff.models.scoring import (
     Scorer,
     SigmoidScorer,
@@ -35,6 +50,8 @@ logger = logging.getLogger(__name__)
 
 SIGLIP_TYPES = ("siglip", "siglip2")
 SIGLIP_TEXT_LENGTH = 64
+_PICKLE_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt")
+_TORCH_LOAD_FILES = (("torch", "serialization.py"), ("torch", "_weights_only_unpickler.py"))
 
 
 def _features(output: Any) -> torch.Tensor:
@@ -149,12 +166,14 @@ def load_transformers_model(
         >>> model.scorer.describe()                                                          # doctest: +SKIP
         'softmax(cos / 0.0100)'
     """
+    reject_remote_code_argument(kwargs, "load_transformers_model")
     source, identity = resolve_path(name_or_path)  # before importing transformers: offline errors come fast
-    from transformers import AutoImageProcessor, AutoModel, AutoTokenizer
+    from transformers import AutoImageProcessor, AutoTokenizer
 
     device = resolve_device(device)
     precision = resolve_precision(device, precision)
-    model = AutoModel.from_pretrained(source)
+    config = _load_config(source)
+    model = _load_model(source, config)
     for name in ("get_image_features", "get_text_features"):
         if not hasattr(model, name):
             raise ModelConfigError(
@@ -163,13 +182,77 @@ def load_transformers_model(
             )
     dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
     model = model.to(device=device, dtype=dtype)
+    warn_remote_code_files(Path(source))
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source)
+        tokenizer = AutoTokenizer.from_pretrained(source, config=config, **NO_REMOTE_CODE)
     except (ImportError, ValueError) as exc:
-        clear = tokenizer_dependency_error(exc, repr(str(name_or_path)))
+        clear = tokenizer_dependency_error(exc, repr(str(name_or_path))) or remote_code_error(exc, "the tokenizer", source)
         if clear is not None:
             raise clear from exc
         raise
-    image_processor = AutoImageProcessor.from_pretrained(source)
+    try:
+        image_processor = AutoImageProcessor.from_pretrained(source, config=config, **NO_REMOTE_CODE)
+    except ValueError as exc:
+        clear = remote_code_error(exc, "the image processor", source)
+        if clear is not None:
+            raise clear from exc
+        raise
     return TransformersZeroShotModel(model, image_processor, tokenizer, identity,
                                      device=device, precision=precision, **kwargs)
+
+
+def _load_config(source: str) -> Any:
+    """config.json as a transformers config of a built-in class, without ``auto_map`` / ``trust_remote_code``.
+
+    Loaded once and passed to the model, tokenizer and image processor loaders,
+    so none of them looks at config.json's ``auto_map`` again.
+    """
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(source, **NO_REMOTE_CODE)
+    except ValueError as exc:
+        clear = remote_code_error(exc, "the model configuration", source)
+        if clear is not None:
+            raise clear from exc
+        raise
+    return strip_remote_code_attributes(config, f"{source}/config.json")
+
+
+def _load_model(source: str, config: Any) -> Any:
+    """``AutoModel`` of the built-in class for ``config``; pickle weights only through ``weights_only=True``."""
+    from transformers import AutoModel
+
+    try:
+        return AutoModel.from_pretrained(source, config=config, weights_only=True, **NO_REMOTE_CODE)
+    except Exception as exc:
+        # UnpicklingError: the weights-only unpickler met a forbidden object; any other error raised inside
+        # torch.load (TypeError, TorchScript, legacy tar) is a pickle it could not read as plain tensors
+        if isinstance(exc, pickle.UnpicklingError) or _raised_in_torch_load(exc):
+            raise _unsafe_weights(source, exc) from exc
+        raise
+
+
+def _raised_in_torch_load(exc: BaseException) -> bool:
+    """Whether ``exc`` came out of ``torch.load`` (a frame of torch's serialization code on its traceback)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename).parts[-2:] in _TORCH_LOAD_FILES:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _pickle_weights(source: str) -> list[Path]:
+    """The pickle weights files transformers reads in a local folder without safetensors weights."""
+    folder = Path(source)
+    if not folder.is_dir() or any(folder.glob("*.safetensors")):
+        return []
+    return sorted(p for pattern in _PICKLE_WEIGHTS for p in folder.glob(pattern))
+
+
+def _unsafe_weights(source: str, exc: BaseException) -> UnsafeModelError:
+    names = ", ".join(p.name for p in _pickle_weights(source)) or "pickle weights"
+    return unsafe_weights_error(f"of {source!r} ({names})", exc, fix="convert the model to safetensors once "
+                                "(model.save_pretrained(folder, safe_serialization=True))")
+

@@ -95,3 +95,35 @@ def test_resolve_model_request_keeps_names_and_tags_and_anchors_relative_paths(m
     with pytest.raises(ModelAccessError) as error:
         resolve_model_request("open-clip-torch", {"clip_model": "ViT-B-32", "pretrained": "/etc/passwd"})
     assert isinstance(error.value, PermissionError) and error.value.http_status == 403
+
+
+HOSTILE = [  # (builder, library, template kind, how the job ends)
+    ("open_clip_remote_code_folder", "open_clip", "clipa", "completed"),
+    ("open_clip_text_tower_folder", "open_clip", "clip", "failed"),
+    ("open_clip_pickle_folder", "open_clip", "clip", "failed"),
+    ("transformers_config_auto_map_folder", "transformers", "clip", "completed"),
+    ("transformers_tokenizer_auto_map_folder", "transformers", "clip", "completed"),
+    ("transformers_remote_code_flag_folder", "transformers", "clip", "completed"),
+    ("transformers_pickle_folder", "transformers", "clip", "failed"),
+]
+
+
+@pytest.mark.parametrize(("builder", "library", "kind", "ending"), HOSTILE)
+def test_a_hostile_folder_in_an_allowed_place_never_runs_its_payload_from_a_job(
+        shapes_dataset, client, tmp_path, tiny_model_dir, monkeypatch, builder, library, kind, ending):
+    import hostile_models
+
+    shared = tmp_path / "shared-models"  # a folder the user allowed, which someone else could write to
+    marker = tmp_path / "payload-ran"
+    folder = getattr(hostile_models, builder)(shared / "evil", marker, tiny_model_dir(library, kind))
+    monkeypatch.setattr(fo.config, "_app_model_dirs", [str(shared)])
+    args = ({"clip_model": f"local-dir:{folder}", "pretrained": ""} if library == "open_clip"
+            else {"name_or_path": str(folder)})
+    model = "open-clip-torch" if library == "open_clip" else "zero-shot-classification-transformer-torch"
+    response = _submit(client, model, args)
+    assert response.status_code == 202, response.text
+    done = client.app.state.bakeoff.jobs.wait(response.json()["id"], 120)
+    assert not marker.exists(), "the planted code ran"
+    assert done.status == ending, done.error
+    if ending == "failed":
+        assert done.error.split(":")[0] in ("UnsafeModelError", "ModelConfigError"), done.error
