@@ -60,8 +60,13 @@ def demo(report: Path, no_report: bool, fresh: bool, open_app: bool) -> None:
 def app(dataset: str | None, port: int, address: str, remote: bool, no_open: bool) -> None:
     """Browse DATASET (or choose one) in the App until Ctrl-C.
 
+    The printed URL carries the App's token (new at each start); only who has
+    it can use the App. Scripts: set BAKEOFF_APP_TOKEN and send
+    'Authorization: Bearer <token>'.
+
     \b
     Example:
         bakeoff app demo-shapes --port 5151
+        BAKEOFF_APP_TOKEN=$(cat ~/.my-token) bakeoff app demo-shapes
     """
     _launch_and_wait(fo.load_dataset(dataset) if dataset else None, port, address, remote, auto=not no_open)
