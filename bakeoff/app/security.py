@@ -72,8 +72,9 @@ def make_token(token: str | None = None) -> str:
         return secrets.token_urlsafe(32)
     if not isinstance(token, str) or not _TOKEN_CHARS.match(token):
         raise AppTokenError(
-            "the App token must be 8 to 256 characters of A-Z, a-z, 0-9 and . _ ~ - (it travels in URLs and "
-            "headers); pass token=None for a random one, or e.g. token=secrets.token_urlsafe(32)"
+            "the App token (launch_app(token=...) or BAKEOFF_APP_TOKEN) must be 8 to 256 characters of A-Z, a-z, "
+            "0-9 and . _ ~ - (it travels in URLs and headers); leave it unset for a random one, or make one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
     if len(token) < 16:
         logger.warning("the App token is only %d characters long: anyone on this machine who guesses it can use "
