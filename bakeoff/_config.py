@@ -20,6 +20,13 @@ import os
 from pathlib import Path
 
 
+def display_uri(uri: str) -> str:
+    """A database URI with its password masked, for messages that may reach other people (the App, logs)."""
+    import re
+
+    return re.sub(r"^([a-z0-9+.-]+://[^:/@]*:)[^@]*@", r"\1***@", uri, flags=re.IGNORECASE)
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -67,6 +74,18 @@ class Config:
             return self._database_uri
         return f"sqlite:///{self.home / 'bakeoff.db'}"
 
+    @property
+    def database_display(self) -> str:
+        """:attr:`database_uri` for messages and logs: a password in it shows as ``***``.
+
+        Example::
+
+            >>> c = Config(); c.database_uri = "postgresql://me:s3cret@db:5432/bakeoff"
+            >>> c.database_display
+            'postgresql://me:***@db:5432/bakeoff'
+        """
+        return display_uri(self.database_uri)
+
     @database_uri.setter
     def database_uri(self, value: str | None) -> None:
         self._database_uri = value or None
@@ -111,7 +130,7 @@ class Config:
         self._app_model_dirs = [str(v) for v in value] if value is not None else None
 
     def __repr__(self) -> str:
-        keys = ("home", "database_uri", "dataset_zoo_dir", "model_zoo_dir",
+        keys = ("home", "database_display", "dataset_zoo_dir", "model_zoo_dir",
                 "default_batch_size", "show_progress_bars", "backend", "app_model_dirs")
         body = ",\n".join(f"    {k}={getattr(self, k)!r}" for k in keys)
         return f"Config(\n{body}\n)"

@@ -500,7 +500,7 @@ def load_dataset(name: str) -> Dataset:
             names = catalog.dataset_names(conn)
             raise DatasetNotFoundError(
                 f"no dataset named {name!r}.{suggest(name, names)} "
-                f"list_datasets() shows the {len(names)} dataset(s) in {config.database_uri}"
+                f"list_datasets() shows the {len(names)} dataset(s) in {config.database_display}"
             )
         catalog.update_dataset(conn, row.id, last_loaded_at=catalog.utcnow())
         row = catalog.get_dataset(conn, id=row.id)

@@ -161,3 +161,10 @@ def test_huge_names_get_a_short_answer_without_suggestions(app_dataset, client):
         {"_cls": "Exists", "kwargs": {"field": name}}]}})
     assert response.status_code in (400, 422) and len(response.text) < 2_000
     assert suggest(name, ["n" * 10]) == "" and len(brief(name)) < 200
+
+
+def test_a_database_password_never_reaches_a_message(monkeypatch):
+    from bakeoff._config import config
+
+    monkeypatch.setattr(config, "_database_uri", "postgresql://me:s3cret-pw@127.0.0.1:1/none")
+    assert "s3cret-pw" not in repr(config) and "me:***@127.0.0.1" in config.database_display
