@@ -16,40 +16,77 @@ for ``x`` is neither ``F("x") == True`` nor ``F("x") == False``;
 ``~(F("x") == True)`` includes it; ``F("x") == None`` matches it; ordering
 comparisons (``<``, ``>``...) with a missing value are False; arithmetic on a
 missing value gives a missing value.
+
+Every expression is checked as it is built, in Python or from JSON (:func:`expr_from_dict`):
+the op, the number and kind of its arguments, its literal values (:func:`check_literal`), its
+regular expressions (:func:`check_regex`) and its size (:data:`MAX_DEPTH`, :data:`MAX_NODES`).
+A bad one raises :class:`~bakeoff.errors.InvalidViewError` before any database sees it::
+
+    F("n") == 2**63          # InvalidViewError: integers are 64-bit
+    F("s").re_match("(")     # InvalidViewError: invalid regular expression
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import math
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
+
+from bakeoff.errors import InvalidViewError, brief, suggest
+
+#: the deepest an expression may nest (``F("a") == 1`` is 2 deep). SQLAlchemy compiles recursively and runs out of
+#: Python stack from about 54 levels of some ops (if_else() as a condition, on PostgreSQL); SQLite's parser may
+#: refuse nested if_else() and function calls earlier (from 14 levels), which the database then reports
+MAX_DEPTH = 32
+#: the most terms an expression may hold: its nodes, plus each value of a list that compiles to one SQL test
+#: per value (:data:`PER_VALUE_OPS`). Room for ``F().any()`` of 6,000 comparisons; a term binds at most 3
+#: parameters, so one expression stays under PostgreSQL's 65,535 (a view of many such stages may not: the
+#: database refuses it, and bakeoff reports an InvalidViewError)
+MAX_NODES = 20_000
+#: both databases store and compare integers as signed 64-bit numbers
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: round() places: SQLite rounds to at most 30 places and ignores negative ones (PostgreSQL honours them)
+MAX_ROUND_PLACES = 30
+#: the longest regular expression re_match() takes
+MAX_REGEX_LENGTH = 10_000
+#: PostgreSQL's largest repetition count in a regular expression (``a{255}``)
+MAX_REGEX_REPEAT = 255
 
 #: ops that print as infix operators
 _INFIX = {
     "eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=",
     "and": "&", "or": "|", "add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "%",
 }
-#: every op the compiler must handle, with its argument count (None: any)
-OPS: dict[str, int | None] = {
-    "field": 1, "literal": 1,
-    **{op: 2 for op in ("eq", "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "mod")},
-    "and": None, "or": None, "not": 1, "neg": 1, "abs": 1, "round": 2,
-    "is_in": 2, "exists": 2, "is_null": 1,
-    "starts_with": 3, "ends_with": 3, "contains_str": 3, "lower": 1, "upper": 1, "strlen": 1,
-    "re_match": 3, "if_else": 3, "length": 1, "contains": 3,
+# what an argument of an op must be: an expression, or a literal of a given shape
+EXPR, VALUES, STRS, FLAG, PLACES, REGEX, OPTIONS = "expr", "values", "strs", "flag", "places", "regex", "options"
+#: each op's arguments (None: two or more expressions); "field" holds a path, "literal" a value
+SIGNATURES: dict[str, tuple[str, ...] | None] = {
+    "field": ("path",), "literal": ("value",),
+    **{op: (EXPR, EXPR) for op in ("eq", "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "mod")},
+    "and": None, "or": None,
+    **{op: (EXPR,) for op in ("not", "neg", "abs", "is_null", "lower", "upper", "strlen", "length")},
+    "round": (EXPR, PLACES), "is_in": (EXPR, VALUES), "exists": (EXPR, FLAG),
+    **{op: (EXPR, STRS, FLAG) for op in ("starts_with", "ends_with", "contains_str")},
+    "re_match": (EXPR, REGEX, OPTIONS), "if_else": (EXPR, EXPR, EXPR), "contains": (EXPR, VALUES, FLAG),
 }
+#: every op the compiler must handle, with its argument count (None: two or more)
+OPS: dict[str, int | None] = {op: None if sig is None else len(sig) for op, sig in SIGNATURES.items()}
+#: ops that compile to one SQL test per value of their list (is_in() binds a long list as one value)
+PER_VALUE_OPS = frozenset({"starts_with", "ends_with", "contains_str", "contains"})
 
 
 class ViewExpression:
     """An expression over a sample's fields; build them with :class:`ViewField` (``F``)."""
 
-    __slots__ = ("op", "args")
+    __slots__ = ("op", "args", "_depth", "_size")
 
     def __init__(self, op: str, args: tuple = ()) -> None:
-        if op not in OPS:
-            raise ValueError(f"unknown expression op {op!r}; known: {sorted(OPS)}")
-        object.__setattr__(self, "op", op)
-        object.__setattr__(self, "args", tuple(args))
+        args = _check_args(op, tuple(args))
+        depth, size = _measure(op, args)
+        for name, value in (("op", op), ("args", args), ("_depth", depth), ("_size", size)):
+            object.__setattr__(self, name, value)
 
     def __setattr__(self, name, value):
         raise AttributeError("view expressions are immutable")
@@ -149,13 +186,14 @@ class ViewExpression:
 
     def round(self, place: int = 0) -> ViewExpression:
         """Round to ``place`` decimals (half away from zero)."""
-        return ViewExpression("round", (self, to_expr(int(place))))
+        return ViewExpression("round", (self, to_expr(place)))
 
     # -- membership, presence -------------------------------------------------------------
     def is_in(self, values: Iterable[Any]) -> ViewExpression:
         """True if the value is one of ``values``."""
-        if isinstance(values, str | ViewExpression):
-            raise TypeError(f"is_in() takes a list of values, got {values!r}; e.g. F('label').is_in(['cat', 'dog'])")
+        if isinstance(values, str | bytes | dict | ViewExpression) or not isinstance(values, Iterable):
+            raise InvalidViewError(f"is_in() takes a list of values, got {quote(values)}; "
+                                   "e.g. F('label').is_in(['cat', 'dog'])")
         return ViewExpression("is_in", (self, to_expr(list(values))))
 
     def exists(self, bool: bool = True) -> ViewExpression:  # noqa: A002 - FiftyOne's name
@@ -168,8 +206,8 @@ class ViewExpression:
 
     def contains(self, values: Any, all: bool = False) -> ViewExpression:  # noqa: A002
         """For list fields: True if the list holds any (or ``all``) of ``values``."""
-        values = [values] if isinstance(values, str | int | float) else list(values)
-        return ViewExpression("contains", (self, to_expr(values), to_expr(all)))
+        many = isinstance(values, Iterable) and not isinstance(values, str | bytes | dict | ViewExpression)
+        return ViewExpression("contains", (self, to_expr(list(values) if many else [values]), to_expr(all)))
 
     def length(self) -> ViewExpression:
         """Length of a list field (missing lists have length 0)."""
@@ -196,9 +234,7 @@ class ViewExpression:
 
     def re_match(self, regex: str, options: str | None = None) -> ViewExpression:
         """True if ``regex`` matches anywhere in the string; ``options="i"`` ignores case."""
-        if options not in (None, "", "i"):
-            raise ValueError(f"re_match options {options!r} are not supported; use None or 'i'")
-        return ViewExpression("re_match", (self, to_expr(regex), to_expr(options or "")))
+        return ViewExpression("re_match", (self, to_expr(regex), to_expr("" if options is None else options)))
 
     def if_else(self, true_expr: Any, false_expr: Any) -> ViewExpression:
         """``true_expr`` where this expression is true, else ``false_expr``."""
@@ -237,33 +273,63 @@ class ViewField(ViewExpression):
     __slots__ = ()
 
     def __init__(self, name: str | None = None) -> None:
-        super().__init__("field", (name or "",))
+        super().__init__("field", ("" if name is None else name,))
 
 
 def to_expr(value: Any) -> ViewExpression:
-    """The one place where Python values become expressions."""
+    """The one place where Python values become expressions (what a literal may hold: :func:`check_literal`)."""
     if isinstance(value, ViewExpression):
         return value
-    if isinstance(value, tuple | set):
-        value = list(value)
-    if value is None or isinstance(value, bool | int | float | str | list):
-        return ViewExpression("literal", (value,))
+    if isinstance(value, tuple | set | list):
+        return ViewExpression("literal", ([_plain(v) for v in value],))
+    return ViewExpression("literal", (_plain(value),))
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds; anything else unchanged."""
     import numpy as np
 
-    if isinstance(value, np.generic):
-        return ViewExpression("literal", (value.item(),))
-    raise TypeError(f"cannot use {value!r} ({type(value).__name__}) in a view expression; use a number, str, bool, None or list")
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def expr_from_dict(data: Any) -> ViewExpression:
-    """Inverse of :meth:`ViewExpression.to_dict`."""
-    if isinstance(data, dict) and "$field" in data:
-        return ViewField(data["$field"]) if data["$field"] else ViewField()
-    if isinstance(data, dict) and "$literal" in data:
-        return ViewExpression("literal", (data["$literal"],))
-    if isinstance(data, dict) and "$op" in data:
-        return ViewExpression(data["$op"], tuple(expr_from_dict(a) for a in data.get("args", [])))
-    raise ValueError(f"not a serialized view expression: {data!r}")
+    """Inverse of :meth:`ViewExpression.to_dict`; :class:`InvalidViewError` for anything else.
+
+    Nesting and size are counted while reading, so hostile JSON fails before it is built.
+    """
+    return _JsonReader().read(data, depth=1)
+
+
+class _JsonReader:
+    """Reads ``{"$field": path}``, ``{"$literal": value}`` and ``{"$op": op, "args": [...]}``."""
+
+    _SHAPES = (("$field", {"$field"}), ("$literal", {"$literal"}), ("$op", {"$op", "args"}))
+
+    def __init__(self) -> None:
+        self.nodes = 0
+
+    def read(self, data: Any, depth: int) -> ViewExpression:
+        self.nodes += 1
+        _check_measure(depth, self.nodes)
+        kind = self._kind(data)
+        if kind == "$field":
+            return ViewField(_check_path("field", data["$field"]))  # ViewField(None) would be F()
+        if kind == "$literal":
+            return ViewExpression("literal", (data["$literal"],))
+        op, args = data["$op"], data.get("args", [])
+        if op in ("field", "literal"):
+            raise InvalidViewError(f"write {{'${op}': ...}} instead of {{'$op': '{op}'}}")
+        if not isinstance(args, list):
+            raise InvalidViewError(f"the args of {quote(op)} must be a list of expressions, got {quote(args)}")
+        return ViewExpression(op, tuple(self.read(a, depth + 1) for a in args))
+
+    def _kind(self, data: Any) -> str:
+        keys = set(data) if isinstance(data, dict) else set()
+        for kind, allowed in self._SHAPES:
+            if kind in keys and keys <= allowed:
+                return kind
+        raise InvalidViewError(f"not a serialized view expression: {quote(data)}; expected {{'$field': path}}, "
+                               "{'$literal': value} or {'$op': op, 'args': [...]}")
 
 
 def _combine(op: str, exprs: Iterable[Any], empty: bool) -> ViewExpression:
@@ -279,7 +345,303 @@ def _combine(op: str, exprs: Iterable[Any], empty: bool) -> ViewExpression:
 
 
 def _strs(value: str | list[str]) -> list[str]:
-    values = [value] if isinstance(value, str) else list(value)
-    if not values or not all(isinstance(v, str) for v in values):
-        raise TypeError(f"expected a str or a non-empty list of str, got {value!r}")
-    return values
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, bytes | dict | ViewExpression) or not isinstance(value, Iterable):
+        raise InvalidViewError(f"expected a str or a non-empty list of str, got {quote(value)}")
+    return list(value)
+
+
+# -- checks: one place for each decision ---------------------------------------------------
+
+
+def quote(value: Any) -> str:
+    """:func:`~bakeoff.errors.brief`, also for values holding integers too long to print (over 4,300 digits)."""
+    if isinstance(value, int) and value.bit_length() > 1000:
+        return f"<an integer of {value.bit_length()} bits>"
+    try:
+        return brief(value)
+    except ValueError:
+        return f"<a {type(value).__name__} holding an integer too long to print>"
+
+
+def check_literal(value: Any) -> Any:
+    """What a literal may hold: None, bool, int (64-bit), float, str, or a list of those; returns it as stored.
+
+    NaN becomes None: both databases store NaN as missing, so a NaN literal means "missing" on both.
+    """
+    if isinstance(value, list):
+        return [_check_scalar(v) for v in value]
+    return _check_scalar(value)
+
+
+def _check_scalar(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise InvalidViewError(f"the integer {quote(value)} does not fit in 64 bits: use one from -2**63 to "
+                                   "2**63 - 1, or a float")
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, str):
+        return _check_text(value)
+    what = "a list inside a list" if isinstance(value, list) else f"{quote(value)} ({type(value).__name__})"
+    raise InvalidViewError(f"cannot use {what} in a view expression; use a number, str, bool, None or a list of them")
+
+
+def _check_text(value: str) -> str:
+    if "\x00" in value:
+        raise InvalidViewError(f"the string {quote(value)} holds a NUL character, which PostgreSQL cannot store or "
+                               "compare; remove it")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidViewError(f"the string {quote(value)} is not valid Unicode (a lone surrogate); "
+                               "send UTF-8 text") from None
+    return value
+
+
+def _check_args(op: Any, args: tuple) -> tuple:
+    """``args`` as stored, if they fit ``op``'s signature."""
+    if not isinstance(op, str) or op not in SIGNATURES:
+        hint = suggest(op, SIGNATURES) if isinstance(op, str) else ""
+        raise InvalidViewError(f"unknown expression op {quote(op)}.{hint} Known ops: {', '.join(sorted(SIGNATURES))}")
+    signature = SIGNATURES[op]
+    if signature is None:
+        if len(args) < 2:
+            raise InvalidViewError(f"{op} takes two or more expressions, got {len(args)}; "
+                                   "e.g. F().any([F('a') == 1, F('b') == 2])")
+        signature = (EXPR,) * len(args)
+    if len(args) != len(signature):
+        raise InvalidViewError(f"{op} takes {len(signature)} argument(s) ({', '.join(signature)}), got {len(args)}")
+    return tuple(_SLOTS[slot](op, arg) for slot, arg in zip(signature, args, strict=True))
+
+
+def _check_path(op: str, path: Any) -> str:
+    if not isinstance(path, str):
+        raise InvalidViewError(f"a field path must be a str such as 'clip.label', got {quote(path)}")
+    return path
+
+
+def _check_expr(op: str, arg: Any) -> ViewExpression:
+    if not isinstance(arg, ViewExpression):
+        raise InvalidViewError(f"{op}() takes expressions, got {quote(arg)}; wrap values with to_expr()")
+    if arg.op == "literal" and isinstance(arg.args[0], list):
+        raise InvalidViewError(f"{op}() cannot take the list {quote(arg.args[0])}: lists go to is_in(), contains() "
+                               "and the string tests, e.g. F('label').is_in(['cat', 'dog'])")
+    return arg
+
+
+def _literal_slot(what: str, example: str, test: Callable[[Any], bool]) -> Callable[[str, Any], ViewExpression]:
+    """A check that an argument is a literal whose value passes ``test``."""
+    def check(op: str, arg: Any) -> ViewExpression:
+        literal = isinstance(arg, ViewExpression) and arg.op == "literal"
+        if not literal or not test(arg.args[0]):
+            raise InvalidViewError(f"{op}() takes {what}, got {quote(arg)}; e.g. {example}")
+        return arg
+    return check
+
+
+def _is_places(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ROUND_PLACES
+
+
+def _is_strs(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(s, str) for s in value)
+
+
+def _check_regex_arg(op: str, arg: Any) -> ViewExpression:
+    _literal_slot("a regular expression (a str)", "F('s').re_match('^ca?t')", lambda v: isinstance(v, str))(op, arg)
+    check_regex(arg.args[0])
+    return arg
+
+
+_SLOTS: dict[str, Callable[[str, Any], Any]] = {
+    "path": _check_path,
+    "value": lambda op, value: check_literal(value),
+    EXPR: _check_expr,
+    VALUES: _literal_slot("a list of values", "F('label').is_in(['cat', 'dog'])", lambda v: isinstance(v, list)),
+    STRS: _literal_slot("a non-empty list of str", "F('s').starts_with(['ab', 'cd'])", _is_strs),
+    FLAG: _literal_slot("True or False", "F('x').exists(False)", lambda v: isinstance(v, bool)),
+    PLACES: _literal_slot(f"a number of decimal places from 0 to {MAX_ROUND_PLACES}",
+                          "F('x').round(2), or (F('x') / 100).round() * 100 for hundreds", _is_places),
+    REGEX: _check_regex_arg,
+    OPTIONS: _literal_slot("options '' or 'i' (ignore case)", "F('s').re_match('^cat', options='i')",
+                           lambda v: v in ("", "i")),
+}
+
+
+def _measure(op: str, args: tuple) -> tuple[int, int]:
+    """(depth, size) of a node; see :data:`MAX_DEPTH` and :data:`MAX_NODES`."""
+    if op in ("field", "literal"):
+        return 1, 1
+    depth = 1 + max(a._depth for a in args)
+    size = 1 + sum(a._size for a in args) + (len(args[1].args[0]) if op in PER_VALUE_OPS else 0)
+    _check_measure(depth, size)
+    return depth, size
+
+
+def _check_measure(depth: int, size: int) -> None:
+    if depth > MAX_DEPTH:
+        raise InvalidViewError(f"the expression nests more than {MAX_DEPTH} levels deep: flatten it, "
+                               "e.g. F().any([...]) instead of nested | and &")
+    if size > MAX_NODES:
+        raise InvalidViewError(f"the expression holds more than {MAX_NODES} terms: split it into several match() "
+                               "stages, or use is_in() for a long list of values")
+
+
+# -- regular expressions: Python's re (SQLite's REGEXP) and PostgreSQL must read them alike --------
+
+
+def check_regex(pattern: str) -> None:
+    """InvalidViewError unless Python's ``re`` compiles ``pattern`` and PostgreSQL reads it the same way.
+
+    SQLite's REGEXP is Python's ``re.search``; PostgreSQL has its own engine. The syntax they share is
+    accepted; what one of them refuses or reads otherwise (``\\b``, named groups, inline flags, ``{,n}``,
+    POSIX classes...) is refused here, with the portable spelling.
+    """
+    if len(pattern) > MAX_REGEX_LENGTH:
+        raise InvalidViewError(f"the regular expression {quote(pattern)} is longer than {MAX_REGEX_LENGTH} "
+                               "characters; shorten it")
+    problem = _PortableRegex(pattern).problem()
+    if problem is None:
+        try:
+            re.compile(pattern)
+        except (re.error, RecursionError, OverflowError) as error:
+            problem = f"it is not valid ({error})"
+    if problem:
+        raise InvalidViewError(f"regular expression {quote(pattern)}: {problem}")
+
+
+#: escapes Python's re and PostgreSQL read alike (besides \ before ASCII punctuation, and \1-\9)
+_PORTABLE_ESCAPES = frozenset("dDsSwWAZafnrtvuU")
+_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
+#: group openings both read alike, and whether each is a lookaround
+_GROUPS = {"?:": False, "?=": True, "?!": True, "?<=": True, "?<!": True}
+
+
+class _NotPortable(Exception):
+    pass
+
+
+class _PortableRegex:
+    """Reads a pattern token by token for what PostgreSQL refuses or reads otherwise than Python's re."""
+
+    def __init__(self, pattern: str) -> None:
+        self.p, self.i = pattern, 0
+        self.groups: list[bool] = []  # the open groups: True for lookarounds
+        self.captures_in_lookaround = self.backrefs = False
+        self.quantified = False  # the last token was a quantifier
+
+    def problem(self) -> str | None:
+        readers = {"\\": self._escape, "[": self._bracket, "(": self._open, ")": self._close, "{": self._repeat}
+        try:
+            while self.i < len(self.p):
+                c = self.p[self.i]
+                if c in "*+?":
+                    self._quantifier(c)
+                    self.i += 1
+                elif c in readers:
+                    readers[c]()
+                else:
+                    self.quantified, self.i = False, self.i + 1
+            if self.captures_in_lookaround and self.backrefs:
+                raise _NotPortable("groups inside lookahead or lookbehind do not capture in PostgreSQL, which "
+                                   "numbers back-references otherwise: use (?:...) inside lookarounds")
+        except _NotPortable as error:
+            return str(error)
+        return None
+
+    def _quantifier(self, c: str) -> None:
+        if self.quantified and c == "+":
+            raise _NotPortable("possessive quantifiers (*+, ++, ?+) are Python-only: drop the second +")
+        self.quantified = not (self.quantified and c == "?")  # a? is a quantifier, a+? a lazy one
+
+    def _escape(self) -> None:
+        nxt, after = self.p[self.i + 1:self.i + 2], self.p[self.i + 2:self.i + 3]
+        if nxt and nxt in "123456789" and not (after and after in "0123456789"):
+            if any(self.groups):
+                raise _NotPortable("PostgreSQL refuses back-references inside lookahead or lookbehind")
+            self.backrefs = True
+        else:
+            _check_escape(nxt, after)
+        self.quantified, self.i = False, self.i + 2
+
+    def _bracket(self) -> None:
+        p, i = self.p, self.i + 1
+        i += p.startswith("^", i)
+        i += p.startswith("]", i)  # a leading ] is a literal in both
+        while i < len(p) and p[i] != "]":
+            if p[i] == "\\":
+                _check_escape(p[i + 1:i + 2], p[i + 2:i + 3], in_class=True)
+                i += 2
+                continue
+            if p[i] == "[":
+                raise _NotPortable("a [ inside [...] starts a POSIX class such as [:alpha:] in PostgreSQL (and a "
+                                   "nested set in Python): write \\[ for a literal [")
+            if p[i] in "-&~|" and p.startswith(p[i], i + 1):
+                raise _NotPortable(f"{p[i] * 2} inside [...] is a set operation in Python: escape it")
+            i += 1
+        self.quantified, self.i = False, i + 1
+
+    def _open(self) -> None:
+        rest = self.p[self.i + 1:self.i + 4]
+        self.quantified = False
+        if not rest.startswith("?"):
+            self.captures_in_lookaround |= any(self.groups)
+            self.groups.append(False)
+            self.i += 1
+        elif rest.startswith("?#"):  # a comment, read alike
+            end = self.p.find(")", self.i)
+            self.i = len(self.p) if end < 0 else end + 1
+        else:
+            prefix = next((g for g in _GROUPS if rest.startswith(g)), None)
+            if prefix is None:
+                raise _NotPortable(_group_problem(rest))
+            self.groups.append(_GROUPS[prefix])
+            self.i += 1 + len(prefix)
+
+    def _close(self) -> None:
+        if self.groups:
+            self.groups.pop()
+        self.quantified, self.i = False, self.i + 1
+
+    def _repeat(self) -> None:
+        match = _REPEAT.match(self.p, self.i)
+        if match is None:
+            raise _NotPortable("a { that does not start a repetition {m}, {m,} or {m,n} is read differently by "
+                               "PostgreSQL: write {0,n} rather than {,n}, and \\{ for a literal brace")
+        if max(int(n) for n in match.groups() if n) > MAX_REGEX_REPEAT:
+            raise _NotPortable(f"PostgreSQL repeats at most {MAX_REGEX_REPEAT} times ({match.group()})")
+        self._quantifier("{")
+        self.i = match.end()
+
+
+def _check_escape(nxt: str, after: str, in_class: bool = False) -> None:
+    """Refuse an escape ``\\<nxt>`` that Python's re and PostgreSQL read differently."""
+    if not nxt or nxt in _PORTABLE_ESCAPES or (nxt.isascii() and not nxt.isalnum()):
+        return
+    if nxt in "bB":
+        raise _NotPortable("\\b and \\B are word boundaries in Python but a backspace in PostgreSQL: spell the "
+                           "boundary out, e.g. (?<!\\w)cat(?!\\w)")
+    if nxt == "x":
+        raise _NotPortable("\\x is read differently (PostgreSQL takes every hex digit that follows): write \\u0041 "
+                           "rather than \\x41")
+    if nxt in "0123456789":
+        where = "inside [...]" if in_class else "above \\9, and octal escapes,"
+        raise _NotPortable(f"back-references {where} are read differently by PostgreSQL: write \\uXXXX for a "
+                           "character")
+    raise _NotPortable(f"the escape \\{nxt} is not one Python and PostgreSQL share: use \\d \\s \\w \\A \\Z \\n \\t "
+                       "\\uXXXX, or \\ before punctuation")
+
+
+def _group_problem(rest: str) -> str:
+    if rest.startswith("?P"):
+        return "named groups (?P<name>...) and (?P=name) are Python-only: use a plain group (...) and \\1"
+    if rest.startswith("?>"):
+        return "atomic groups (?>...) are Python-only: use a plain group (...)"
+    if rest.startswith("?("):
+        return "conditional groups (?(1)...|...) are Python-only: use alternatives (...|...)"
+    return "inline flags such as (?i) or (?s:...) are not supported: pass options='i' to re_match() to ignore case"

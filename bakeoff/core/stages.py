@@ -4,15 +4,20 @@ Example::
 
     view = dataset.match(F("clip.confidence") > 0.9).sort_by("clip.confidence", reverse=True).limit(10)
     view._stages   # [Match(...), SortBy(...), Limit(10)]
+
+Each stage checks its arguments when it is made, from Python or from JSON (:meth:`ViewStage.from_dict`),
+and raises :class:`~bakeoff.errors.InvalidViewError` for a wrong type or an out-of-range number.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from bakeoff.core.expressions import ViewExpression, ViewField, expr_from_dict, to_expr
-from bakeoff.errors import FieldError
+from bakeoff.core.expressions import INT64_MAX, INT64_MIN, ViewExpression, ViewField, expr_from_dict, quote, to_expr
+from bakeoff.errors import FieldError, InvalidViewError, suggest
 
 STAGES: dict[str, type[ViewStage]] = {}
 
@@ -36,6 +41,11 @@ class ViewStage:
     def kwargs(self) -> dict[str, Any]:
         raise NotImplementedError
 
+    @property
+    def _method(self) -> str:
+        """The collection method that adds this stage (``SortBy``: ``sort_by``), for messages."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
+
     def to_dict(self) -> dict[str, Any]:
         out = {}
         for key, value in self.kwargs().items():
@@ -44,13 +54,17 @@ class ViewStage:
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> ViewStage:
-        try:
-            cls = STAGES[data["_cls"]]
-        except KeyError:
-            raise ValueError(f"unknown view stage {data.get('_cls')!r}; known: {sorted(STAGES)}") from None
-        kwargs = {k: expr_from_dict(v["$expr"]) if isinstance(v, dict) and "$expr" in v else v
-                  for k, v in data.get("kwargs", {}).items()}
-        return cls(**kwargs)
+        """Inverse of :meth:`to_dict`: ``{"_cls": "Limit", "kwargs": {"limit": 10}}``; expressions are
+        ``{"$expr": {...}}``. :class:`InvalidViewError` for anything else."""
+        if not isinstance(data, dict) or not set(data) <= {"_cls", "kwargs"}:
+            raise InvalidViewError(f"a view stage must be an object like {{'_cls': 'Limit', 'kwargs': {{'limit': 10}}}}"
+                                   f", got {quote(data)}")
+        cls = _stage_class(data.get("_cls"))
+        kwargs = data.get("kwargs", {})
+        if not isinstance(kwargs, dict):
+            raise InvalidViewError(f"the kwargs of {cls.__name__} must be an object, got {quote(kwargs)}")
+        _check_kwarg_names(cls, kwargs)
+        return cls(**{name: _kwarg_from_json(value) for name, value in kwargs.items()})
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and self.to_dict() == other.to_dict()  # type: ignore[union-attr]
@@ -62,17 +76,89 @@ class ViewStage:
         return f"{type(self).__name__}({args})"
 
 
-def _as_expr(field_or_expr: str | ViewExpression) -> ViewExpression:
-    return ViewField(field_or_expr) if isinstance(field_or_expr, str) else to_expr(field_or_expr)
+def _stage_class(name: Any) -> type[ViewStage]:
+    if not isinstance(name, str) or name not in STAGES:
+        hint = suggest(name, STAGES) if isinstance(name, str) else ""
+        raise InvalidViewError(f"unknown view stage {quote(name)}.{hint} Known stages: {', '.join(sorted(STAGES))}")
+    return STAGES[name]
+
+
+def _check_kwarg_names(cls: type[ViewStage], kwargs: dict[str, Any]) -> None:
+    params = inspect.signature(cls).parameters
+    unknown = [name for name in kwargs if name not in params]
+    missing = [name for name, p in params.items() if p.default is p.empty and name not in kwargs]
+    if unknown or missing:
+        problem = f"unknown argument {quote(unknown[0])}" if unknown else f"missing argument {missing[0]!r}"
+        raise InvalidViewError(f"{cls.__name__}: {problem}; it takes {', '.join(params)}")
+
+
+def _kwarg_from_json(value: Any) -> Any:
+    """A stage argument from JSON: ``{"$expr": {...}}`` is an expression, anything else a plain value."""
+    if not (isinstance(value, dict) and "$expr" in value):
+        return value
+    if len(value) != 1 or not isinstance(value["$expr"], dict):
+        raise InvalidViewError(f"an expression argument must be {{'$expr': {{...}}}} holding one expression, "
+                               f"got {quote(value)}")
+    return expr_from_dict(value["$expr"])
+
+
+# -- argument checks: each stage's __init__ runs them, from Python and from JSON ----------------
+
+
+def _expression(stage: str, value: Any) -> ViewExpression:
+    if not isinstance(value, ViewExpression):
+        raise InvalidViewError(f"{stage}() takes a view expression such as F('clip_eval') == True, "
+                               f"got {quote(value)}")
+    return value
+
+
+def _field_or_expr(stage: str, value: Any) -> ViewExpression:
+    if isinstance(value, str):
+        return ViewField(value)
+    if not isinstance(value, ViewExpression):
+        raise InvalidViewError(f"{stage}() takes a field path or a view expression such as F('clip.confidence'), "
+                               f"got {quote(value)}")
+    return value
+
+
+def _path(stage: str, name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidViewError(f"{stage}(): {name} must be a field path (a str) such as 'clip.label', "
+                               f"got {quote(value)}")
+    return value
+
+
+def _flag(stage: str, name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidViewError(f"{stage}(): {name} must be True or False, got {quote(value)}")
+    return value
+
+
+def _integer(stage: str, name: str, value: Any, minimum: int = INT64_MIN) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= INT64_MAX:
+        what = "a non-negative int" if minimum == 0 else "an int"
+        raise InvalidViewError(f"{stage}(): {name} must be {what} below 2**63, got {quote(value)}")
+    return int(value)
+
+
+def _strings(stage: str, name: str, value: Any) -> list[str]:
+    """A str or an iterable of str, as a list."""
+    values = [value] if isinstance(value, str) else value
+    if isinstance(values, dict | bytes) or not isinstance(values, Iterable):
+        values = [value]
+    values = list(values)
+    for item in values:
+        if not isinstance(item, str):
+            raise InvalidViewError(f"{stage}(): {name} must be a str or a list of str, got {quote(item)} "
+                                   f"in {quote(value)}")
+    return values
 
 
 class Match(ViewStage):
     """Samples for which ``filter`` is true."""
 
     def __init__(self, filter: ViewExpression) -> None:  # noqa: A002 - FiftyOne's name
-        if isinstance(filter, dict):
-            raise TypeError("match() takes a view expression such as F('clip_eval') == True, not a dict")
-        self.filter = to_expr(filter)
+        self.filter = _expression(self._method, filter)
 
     def kwargs(self):
         return {"filter": self.filter}
@@ -85,8 +171,8 @@ class MatchTags(ViewStage):
     """Samples with any of ``tags`` (``bool=False``: with none of them)."""
 
     def __init__(self, tags: str | Iterable[str], bool: bool = True) -> None:  # noqa: A002
-        self.tags = [tags] if isinstance(tags, str) else list(tags)
-        self.bool = bool
+        self.tags = _strings(self._method, "tags", tags)
+        self.bool = _flag(self._method, "bool", bool)
 
     def kwargs(self):
         return {"tags": self.tags, "bool": self.bool}
@@ -100,8 +186,8 @@ class Exists(ViewStage):
     """Samples whose ``field`` is present (``bool=False``: missing)."""
 
     def __init__(self, field: str, bool: bool = True) -> None:  # noqa: A002
-        self.field = field
-        self.bool = bool
+        self.field = _path(self._method, "field", field)
+        self.bool = _flag(self._method, "bool", bool)
 
     def kwargs(self):
         return {"field": self.field, "bool": self.bool}
@@ -115,19 +201,20 @@ class SortBy(ViewStage):
     """Order by a field or expression; missing values first (last with ``reverse=True``)."""
 
     def __init__(self, field_or_expr: str | ViewExpression, reverse: bool = False) -> None:
+        _field_or_expr(self._method, field_or_expr)
         self.field_or_expr = field_or_expr
-        self.reverse = reverse
+        self.reverse = _flag(self._method, "reverse", reverse)
 
     def kwargs(self):
         return {"field_or_expr": self.field_or_expr, "reverse": self.reverse}
 
     def apply(self, builder, schema):
-        builder.sort([(_as_expr(self.field_or_expr), self.reverse)])
+        builder.sort([(_field_or_expr(self._method, self.field_or_expr), self.reverse)])
 
 
 class Limit(ViewStage):
     def __init__(self, limit: int) -> None:
-        self.limit = _non_negative("limit", limit)
+        self.limit = _integer(self._method, "limit", limit, minimum=0)
 
     def kwargs(self):
         return {"limit": self.limit}
@@ -138,7 +225,7 @@ class Limit(ViewStage):
 
 class Skip(ViewStage):
     def __init__(self, skip: int) -> None:
-        self.skip = _non_negative("skip", skip)
+        self.skip = _integer(self._method, "skip", skip, minimum=0)
 
     def kwargs(self):
         return {"skip": self.skip}
@@ -153,7 +240,7 @@ class Shuffle(ViewStage):
     def __init__(self, seed: int | None = None) -> None:
         import random
 
-        self.seed = random.randrange(1 << 30) if seed is None else int(seed)
+        self.seed = random.randrange(1 << 30) if seed is None else _integer(self._method, "seed", seed)
 
     def kwargs(self):
         return {"seed": self.seed}
@@ -167,7 +254,7 @@ class Take(Shuffle):
 
     def __init__(self, size: int, seed: int | None = None) -> None:
         super().__init__(seed)
-        self.size = _non_negative("size", size)
+        self.size = _integer(self._method, "size", size, minimum=0)
 
     def kwargs(self):
         return {"size": self.size, "seed": self.seed}
@@ -181,8 +268,10 @@ class Select(ViewStage):
     """Only the samples with these ids, in collection order (``ordered=True``: in the given order)."""
 
     def __init__(self, sample_ids: str | Iterable[str], ordered: bool = False) -> None:
-        self.sample_ids = [sample_ids] if isinstance(sample_ids, str) else [getattr(s, "id", s) for s in sample_ids]
-        self.ordered = ordered
+        many = isinstance(sample_ids, Iterable) and not isinstance(sample_ids, str | bytes | dict)
+        ids = [getattr(s, "id", s) for s in sample_ids] if many else sample_ids  # samples count by their id
+        self.sample_ids = _strings(self._method, "sample_ids", ids)
+        self.ordered = _flag(self._method, "ordered", ordered)
 
     def kwargs(self):
         return {"sample_ids": self.sample_ids, "ordered": self.ordered}
@@ -211,7 +300,7 @@ class SelectFields(ViewStage):
     """Show only these fields (and the built-in ones)."""
 
     def __init__(self, field_names: str | Iterable[str] | None = None) -> None:
-        self.field_names = [field_names] if isinstance(field_names, str) else list(field_names or [])
+        self.field_names = [] if field_names is None else _strings(self._method, "field_names", field_names)
 
     def kwargs(self):
         return {"field_names": self.field_names}
@@ -246,7 +335,7 @@ class SetField(ViewStage):
     """Replace a field's value in the view (not in the dataset) with an expression."""
 
     def __init__(self, field: str, expr: Any) -> None:
-        self.field = field
+        self.field = _path(self._method, "field", field)
         self.expr = to_expr(expr)
 
     def kwargs(self):
@@ -257,9 +346,3 @@ class SetField(ViewStage):
         if target.kind in (None, "marker"):
             raise FieldError(f"set_field() sets a scalar path such as '{self.field}.label', not the document {self.field!r}")
         builder.set_field(self.field, self.expr, target.kind)
-
-
-def _non_negative(name: str, value: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"{name} must be a non-negative int, got {value!r}")
-    return value

@@ -14,7 +14,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from bakeoff.core.collection import SampleCollection
+from bakeoff.core.expressions import quote
 from bakeoff.core.stages import ViewStage
+from bakeoff.errors import InvalidViewError
 
 if TYPE_CHECKING:
     from bakeoff.core.dataset import Dataset
@@ -54,7 +56,13 @@ class DatasetView(SampleCollection):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], dataset: Dataset | None = None) -> DatasetView:
-        """Rebuild a view from :meth:`to_dict` output (on ``dataset``, or the named one)."""
+        """Rebuild a view from :meth:`to_dict` output (on ``dataset``, or the named one).
+
+        Every stage and expression is checked as it is read (:class:`~bakeoff.errors.InvalidViewError`).
+        """
+        if not isinstance(data, dict) or not isinstance(data.get("stages", []), list):
+            raise InvalidViewError(f"a view must be an object like {{'dataset': 'name', 'stages': [...]}}, "
+                                   f"got {quote(data)}")
         if dataset is None:
             from bakeoff.core.dataset import load_dataset
 

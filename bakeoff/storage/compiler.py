@@ -13,19 +13,25 @@ cannot use an index for ``IS NOT DISTINCT FROM``.
 Predicates (what ``match`` filters on) are compiled to never-NULL booleans so
 that SQL's three-valued logic cannot leak: ``~(F("x") == True)`` includes
 samples where ``x`` is missing, as in FiftyOne.
+
+Long ``and``/``or`` chains become balanced trees of parenthesized groups, so that
+``F().any()`` of thousands of terms stays within SQLite's expression depth of 1000.
+An op applied to a field of a kind it cannot read (a regular expression on a number,
+arithmetic on a string, the length of a string) raises :class:`~bakeoff.errors.FieldTypeError`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, False_, Grouping, True_
 
-from bakeoff.errors import BakeoffError
+from bakeoff.errors import BakeoffError, FieldTypeError, brief
 
 #: ops whose result is already a never-NULL boolean
 PREDICATE_OPS = frozenset({
@@ -36,6 +42,12 @@ PREDICATE_OPS = frozenset({
 LONG_LIST = 500
 NUMERIC_KINDS = frozenset({"int", "float"})
 BOOLEAN_KINDS = frozenset({"bool", "marker"})
+#: kinds whose values are not text: re_match() refuses them (SQLite's REGEXP would fail on them mid-query)
+NON_TEXT_KINDS = NUMERIC_KINDS | BOOLEAN_KINDS | {"json", "datetime", "f32array"}
+#: kinds whose values are not numbers: arithmetic refuses them (PostgreSQL would; SQLite would concatenate)
+NON_NUMBER_KINDS = frozenset({"string", "id", "json", "datetime", "f32array"})
+#: and/or chains longer than this become a balanced tree of groups (SQLite nests a flat chain one level per term)
+FLAT_TERMS = 16
 #: PostgreSQL array element types for long is_in() lists, by Python type
 _ARRAY_TYPES = {str: sa.Text(), int: sa.BigInteger(), float: sa.Float(), bool: sa.Boolean()}
 
@@ -76,6 +88,7 @@ class ExpressionCompiler:
     def number(self, node) -> ColumnElement:
         """The value of ``node`` as an arithmetic operand: a boolean is 0 or 1 (PostgreSQL needs the cast;
         SQLite stores 0 and 1 already, and SQLAlchemy deprecates arithmetic on Boolean columns)."""
+        self._check_kind(node, "arithmetic", lambda kind: kind not in NON_NUMBER_KINDS, "numbers")
         value = self.value(node)
         if self.kind(node) in BOOLEAN_KINDS:
             return sa.cast(value, sa.Integer())
@@ -84,6 +97,7 @@ class ExpressionCompiler:
     def _pair(self, a, b, ordered: bool = False) -> tuple[ColumnElement, ColumnElement]:
         """Both sides of a comparison; on PostgreSQL a boolean compared with a number is 0 or 1, as in SQLite."""
         left, right = (self.sortable(a), self.sortable(b)) if ordered else (self.value(a), self.value(b))
+        left, right = _bound(left), _bound(right)
         if self.dialect == "postgresql":
             kinds = self.kind(a), self.kind(b)
             if kinds[0] in BOOLEAN_KINDS and kinds[1] in NUMERIC_KINDS:
@@ -156,6 +170,8 @@ class ExpressionCompiler:
 
     def _ordered(self, a, b, compare):
         # "x IS NOT NULL AND x > 3" is never NULL and, unlike coalesce(x > 3, false), lets SQLite use an index
+        if _is_none(a) or _is_none(b):
+            return sa.false()  # an ordering comparison with a missing value is False
         left, right = self._pair(a, b, ordered=True)
         guards = [v.is_not(None) for v in (left, right) if not isinstance(v, sa.BindParameter) or v.value is None]
         return sa.and_(*guards, compare(left, right))
@@ -174,10 +190,10 @@ class ExpressionCompiler:
 
     # -- logic ----------------------------------------------------------------------------
     def visit_and(self, *args):
-        return sa.and_(*[self.predicate(a) for a in args])
+        return balanced(sa.and_, [self.predicate(a) for a in args])
 
     def visit_or(self, *args):
-        return sa.or_(*[self.predicate(a) for a in args])
+        return balanced(sa.or_, [self.predicate(a) for a in args])
 
     def visit_not(self, a):
         return sa.not_(self.predicate(a))
@@ -210,6 +226,7 @@ class ExpressionCompiler:
         return sa.func.abs(self.number(a))
 
     def visit_round(self, a, places):
+        self._check_kind(a, "round()", lambda kind: kind not in NON_NUMBER_KINDS, "a number")
         if self.dialect == "postgresql":
             # PostgreSQL rounds only numeric to a number of places (half away from zero, as SQLite)
             rounded = sa.func.round(sa.cast(self.value(a), sa.Numeric()), places.args[0])
@@ -223,13 +240,17 @@ class ExpressionCompiler:
             return sa.false()
         value = self.value(a)
         if len(values) > LONG_LIST and self.dialect == "sqlite":
-            # one bound JSON array instead of thousands of bound parameters
-            each = sa.func.json_each(sa.literal(json.dumps(values))).table_valued("value")
-            return sa.and_(value.is_not(None), value.in_(sa.select(each.c.value)))
+            # one bound JSON array instead of thousands of bound parameters (JSON has no infinity: those apart)
+            infinite = sorted({v for v in values if _is_infinite(v)})
+            each = sa.func.json_each(sa.literal(json.dumps([v for v in values if not _is_infinite(v)])))
+            found = value.in_(sa.select(each.table_valued("value").c.value))
+            return sa.and_(value.is_not(None), sa.or_(found, value.in_(infinite)) if infinite else found)
         if len(values) > LONG_LIST and self.dialect == "postgresql" and len({type(v) for v in values}) == 1 \
                 and type(values[0]) in _ARRAY_TYPES:
             array = sa.bindparam(None, values, type_=postgresql.ARRAY(_ARRAY_TYPES[type(values[0])]))
             return sa.and_(value.is_not(None), value == sa.any_(array))
+        if len({type(v) for v in values}) > 1:  # one type per value: SQLAlchemy binds a list as its first value's
+            values = [sa.literal(v) for v in values]
         # the NOT NULL guard keeps the predicate two-valued without hiding the column from indexes
         return sa.and_(value.is_not(None), value.in_(values))
 
@@ -241,11 +262,13 @@ class ExpressionCompiler:
         return self.value(a).is_(None)
 
     def visit_length(self, a):
+        self._check_kind(a, "length()", lambda kind: kind in (None, "", "json"), "a list field such as 'tags'")
         if self.dialect == "postgresql":
             return sa.func.coalesce(sa.func.json_array_length(json_array_or_null(self.value(a))), 0)
         return sa.func.coalesce(sa.func.json_array_length(self.value(a)), 0)
 
     def visit_contains(self, a, values, match_all):
+        self._check_kind(a, "contains()", lambda kind: kind in (None, "", "json"), "a list field such as 'tags'")
         column = self.value(a)
         values = values.args[0]
         if not values:
@@ -258,7 +281,7 @@ class ExpressionCompiler:
             tests = [as_jsonb.contains(sa.cast(sa.literal(json.dumps([v])), postgresql.JSONB)) for v in values]
         else:
             raise UnsupportedExpressionError(f"contains() on list fields is not supported by the {self.dialect} backend")
-        combined = sa.and_(*tests) if match_all.args[0] else sa.or_(*tests)
+        combined = balanced(sa.and_ if match_all.args[0] else sa.or_, tests)
         return sa.func.coalesce(combined, sa.false())
 
     # -- strings --------------------------------------------------------------------------
@@ -268,7 +291,7 @@ class ExpressionCompiler:
         if not sensitive:
             value = sa.func.lower(value)
         tests = [test(value, s if sensitive else s.lower()) for s in strs.args[0]]
-        return sa.func.coalesce(sa.or_(*tests), sa.false())
+        return sa.func.coalesce(balanced(sa.or_, tests), sa.false())
 
     def visit_starts_with(self, a, strs, case_sensitive):
         return self._string_test(a, strs, case_sensitive, lambda v, s: sa.func.substr(v, 1, len(s)) == s)
@@ -292,12 +315,46 @@ class ExpressionCompiler:
         return sa.func.length(self.value(a))
 
     def visit_re_match(self, a, regex, options):
+        self._check_kind(a, "re_match()", lambda kind: kind not in NON_TEXT_KINDS, "a string field")
         # an embedded (?i) works in Python's re (SQLite's REGEXP) and PostgreSQL alike
         pattern = ("(?i)" if "i" in options.args[0] else "") + regex.args[0]
         return sa.func.coalesce(self.value(a).regexp_match(pattern), sa.false())
 
     def visit_if_else(self, condition, if_true, if_false):
         return sa.case((self.predicate(condition), self.value(if_true)), else_=self.value(if_false))
+
+    def _check_kind(self, node, op: str, fits: Callable[[str | None], bool], wanted: str) -> None:
+        kind = self.kind(node)
+        if not fits(kind):
+            raise FieldTypeError(f"{op} needs {wanted}, but {brief(node)} is of kind {kind!r}")
+
+
+def balanced(combine: Callable[..., ColumnElement], terms: Sequence[ColumnElement]) -> ColumnElement:
+    """``combine(*terms)`` (sa.and_ or sa.or_), as a balanced tree of groups when there are many terms."""
+    if len(terms) <= FLAT_TERMS:
+        return combine(*terms)
+    middle = len(terms) // 2
+    return combine(_Subtree(balanced(combine, terms[:middle])), _Subtree(balanced(combine, terms[middle:])))
+
+
+class _Subtree(Grouping):
+    """A parenthesized and/or subtree. and_()/or_() flatten any clause whose ``operator`` is theirs, and a
+    plain Grouping (or self_group()) passes its element's operator through, so this one hides it."""
+
+    inherit_cache = True
+    operator = None
+
+
+def _bound(value: ColumnElement) -> ColumnElement:
+    """SQL's constant true or false (a predicate folded by SQLAlchemy, e.g. ``is_in([])``) as a bound value:
+    SQLAlchemy takes the constants as operands of = and != only."""
+    if isinstance(value, True_ | False_):
+        return sa.literal(isinstance(value, True_), sa.Boolean())
+    return value
+
+
+def _is_infinite(value: Any) -> bool:
+    return isinstance(value, float) and math.isinf(value)
 
 
 def _is_none(node) -> bool:

@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bakeoff.errors import StorageError
+from bakeoff.errors import BakeoffError, FieldTypeError, InvalidViewError, StorageError
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -205,18 +205,35 @@ def read(engine: Engine) -> Iterator[Connection]:
                 raise typed from error
 
 
-#: PostgreSQL error classes of a query that mixes types: 22 data exception, 42804 datatype
-#: mismatch, 42883 undefined function/operator (e.g. text = integer). SQLite answers these instead.
-_TYPE_ERRORS = ("22", "42804", "42883")
+#: what a refused read query means: (error class, PostgreSQL SQLSTATE prefixes, words of SQLite's or psycopg's
+#: message, which carry no SQLSTATE, advice). Views are checked when built; these are what only running them shows.
+_REFUSALS: list[tuple[type[BakeoffError], tuple[str, ...], tuple[str, ...], str]] = [
+    # 22003 numeric value out of range: PostgreSQL refuses integer overflow (SQLite turns * + - into floats)
+    (InvalidViewError, ("22003",), ("integer overflow",),
+     "A computed number left the 64-bit integer range: multiply by 1.0 first to compute in floating point"),
+    (InvalidViewError, ("2201B",), (),
+     "PostgreSQL refused the regular expression: keep to the syntax Python's re and PostgreSQL share"),
+    # 54001 statement too complex (PostgreSQL's stack); SQLite's parser stack holds about 15 nested CASEs
+    (InvalidViewError, ("54001",), ("parser stack overflow", "Expression tree is too large"),
+     "The view nests too deeply for the database: flatten nested if_else() and function calls"),
+    # 54 program limit exceeded (too many columns, parameters...)
+    (InvalidViewError, ("54",), ("too many SQL variables", "number of parameters must be between"),
+     "The view is too large for the database: split long expressions into several match() stages"),
+    # 22 data exception, 42804 datatype mismatch, 42883 undefined function/operator (e.g. text = integer),
+    # 42846 cannot coerce (boolean to numeric), 42725 ambiguous function/operator and 42P18 indeterminate
+    # datatype (an operator on a bare NULL); SQLite: json_each() of a non-list, REGEXP on a non-string
+    (FieldTypeError, ("22", "42804", "42883", "42846", "42725", "42P18"),
+     ("malformed JSON", "user-defined function raised exception"),
+     "An expression compares or combines values of different types (e.g. a text field with a number); "
+     "compare like with like"),
+]
 
 
 def _typed(error: sa.exc.DBAPIError) -> Exception:
-    """A query the database refused for its types becomes a FieldTypeError that says so; others stay."""
+    """A query the database refused for the view's types or size becomes a bakeoff error that says so; others stay."""
     state = getattr(error.orig, "sqlstate", None) or ""
-    if not state.startswith(_TYPE_ERRORS):
-        return error
-    from bakeoff.errors import FieldTypeError
-
-    reason = str(error.orig).splitlines()[0]
-    return FieldTypeError(f"the database refused the query: {reason}. An expression compares or combines values "
-                          "of different types (e.g. a text field with a number); compare like with like")
+    reason = str(error.orig).splitlines()[0] if str(error.orig) else type(error.orig).__name__
+    for cls, states, words, advice in _REFUSALS:
+        if (state and state.startswith(states)) or any(w in reason for w in words):
+            return cls(f"the database refused the query: {reason}. {advice}")
+    return error

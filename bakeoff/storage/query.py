@@ -25,6 +25,8 @@ from bakeoff.storage.samples import ROWID
 # intermediate value fits in 64 bits for rowids below 2.9e9 (PostgreSQL raises on
 # overflow; SQLite would turn to floats and give every row the same key).
 _P1, _P2, _P3 = 4_294_967_291, 2_147_483_647, 65_521
+#: the largest LIMIT or OFFSET both databases take
+MAX_ROWS = 2**63 - 1
 
 
 def shuffle_key(rowid: ColumnElement, seed: int) -> ColumnElement:
@@ -90,7 +92,7 @@ class QueryBuilder:
         if skip:
             if self.limit is not None:
                 self.limit = max(0, self.limit - skip)
-            self.offset = (self.offset or 0) + skip
+            self.offset = min((self.offset or 0) + skip, MAX_ROWS)  # skips add up; both databases take 64 bits
         if limit is not None:
             self.limit = limit if self.limit is None else min(self.limit, limit)
 

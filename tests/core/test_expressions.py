@@ -9,6 +9,7 @@ import pytest
 from bakeoff import ViewExpression
 from bakeoff import ViewField as F
 from bakeoff.core.expressions import expr_from_dict, to_expr
+from bakeoff.errors import InvalidViewError
 
 
 def test_bool_of_an_expression_raises_with_the_fix():
@@ -76,11 +77,11 @@ def test_python_values_are_coerced_in_one_place():
 
     assert to_expr(np.float32(0.5)).args == (0.5,)
     assert to_expr((1, 2)).args == ([1, 2],)
-    with pytest.raises(TypeError, match="cannot use"):
+    with pytest.raises(InvalidViewError, match="cannot use"):
         to_expr(object())
-    with pytest.raises(TypeError, match="list of values"):
+    with pytest.raises(InvalidViewError, match="list of values"):
         F("x").is_in("abc")
-    with pytest.raises(ValueError, match="options"):
+    with pytest.raises(InvalidViewError, match="options"):
         F("x").re_match("a", options="m")
 
 

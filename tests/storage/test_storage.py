@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 import sqlalchemy as sa
 
 import bakeoff as fo
+from bakeoff.errors import FieldTypeError, InvalidViewError
 from bakeoff.storage import catalog
 from bakeoff.storage.engine import dispose_engines, get_engine
 
@@ -84,3 +87,41 @@ def test_runs_are_stored_per_dataset_and_type():
     dataset.delete()
     with engine.connect() as conn:
         assert catalog.list_runs(conn, dataset.id) == []
+
+
+class _PostgresError(Exception):
+    def __init__(self, message: str, sqlstate: str) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.one_database
+@pytest.mark.parametrize(("orig", "expected", "words"), [
+    (sqlite3.OperationalError("integer overflow"), InvalidViewError, "64-bit"),
+    (sqlite3.OperationalError("parser stack overflow"), InvalidViewError, "nests too deeply"),
+    (sqlite3.OperationalError("Expression tree is too large (maximum depth 1000)"), InvalidViewError, "too deeply"),
+    (sqlite3.OperationalError("too many SQL variables"), InvalidViewError, "too large"),
+    (sqlite3.OperationalError("malformed JSON"), FieldTypeError, "different types"),
+    (sqlite3.OperationalError("user-defined function raised exception"), FieldTypeError, "different types"),
+    (_PostgresError("bigint out of range", "22003"), InvalidViewError, "64-bit"),
+    (_PostgresError("invalid regular expression: quantifier operand invalid", "2201B"), InvalidViewError,
+     "regular expression"),
+    (_PostgresError("stack depth limit exceeded", "54001"), InvalidViewError, "nests too deeply"),
+    (_PostgresError("operator does not exist: text = integer", "42883"), FieldTypeError, "different types"),
+    (_PostgresError("cannot cast type boolean to numeric", "42846"), FieldTypeError, "different types"),
+    (Exception("number of parameters must be between 0 and 65535"), InvalidViewError, "too large"),
+])
+def test_queries_the_database_refuses_become_bakeoff_errors(orig, expected, words):
+    from bakeoff.storage.engine import _typed
+
+    error = _typed(sa.exc.OperationalError("SELECT ...", {}, orig))
+    assert type(error) is expected and words in str(error) and str(orig) in str(error)
+
+
+@pytest.mark.one_database
+def test_other_database_errors_stay_as_they_are():
+    from bakeoff.storage.engine import _typed
+
+    for orig in (sqlite3.OperationalError("database is locked"), _PostgresError("relation does not exist", "42P01")):
+        error = sa.exc.OperationalError("SELECT ...", {}, orig)
+        assert _typed(error) is error
