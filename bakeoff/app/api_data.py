@@ -46,7 +46,7 @@ class ViewRequest(BaseModel):
 class SessionUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dataset: str | None = Field(None, max_length=200)
+    dataset: str | None = Field(None, min_length=1, max_length=200)
     stages: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
     filters: Filters = Field(default_factory=Filters)
 

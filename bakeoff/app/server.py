@@ -105,12 +105,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def bakeoff_error(request: Request, error: BakeoffError) -> JSONResponse:
         return reply(error.http_status, error)
 
-    # views arrive as JSON and are rebuilt by the expression layer, which raises these for bad input
-    @app.exception_handler(ValueError)
-    @app.exception_handler(TypeError)
-    @app.exception_handler(KeyError)
-    async def bad_request(request: Request, error: Exception) -> JSONResponse:
-        return reply(400, error)
+    # anything else (a builtin ValueError/KeyError included) is a bug: FastAPI answers 500 and logs the traceback
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:

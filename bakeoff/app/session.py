@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Self
 
 from bakeoff._config import config
-
 from bakeoff.app.state import AppState
 from bakeoff.app.views import Filters, build_view, stages_of
 from bakeoff.core.collection import SampleCollection

@@ -20,6 +20,7 @@ from bakeoff.core.collection import SampleCollection
 from bakeoff.core.dataset import Dataset
 from bakeoff.core.expressions import ViewField as F
 from bakeoff.core.view import DatasetView
+from bakeoff.errors import InvalidViewError, brief
 
 
 class Filters(BaseModel):
@@ -47,10 +48,11 @@ class ViewSpec(BaseModel):
 
 
 def build_view(dataset: Dataset, stages: list[dict[str, Any]], filters: Filters | None = None) -> SampleCollection:
-    """The collection the page asks for; unknown stages or fields raise ``ValueError``/``KeyError``."""
+    """The collection the page asks for; bad stages or unknown fields raise bakeoff errors (4xx in the App)."""
     for stage in stages:
         if not isinstance(stage, dict) or not isinstance(stage.get("kwargs", {}), dict):
-            raise TypeError(f"a view stage must be an object like {{'_cls': 'Match', 'kwargs': {{...}}}}, got {stage!r}")
+            raise InvalidViewError(f"a view stage must be an object like {{'_cls': 'Match', 'kwargs': {{...}}}}, "
+                                   f"got {brief(stage)}")
     view: SampleCollection = DatasetView.from_dict({"dataset": dataset.name, "stages": stages}, dataset) \
         if stages else dataset
     expr = filter_expression(filters) if filters is not None else None
@@ -69,7 +71,7 @@ def filter_expression(filters: Filters):
             parts.append(_one_of(F(f"{field}.label"), labels))
     for field, bounds in filters.confidence.items():
         if len(bounds) != 2:
-            raise ValueError(f"confidence filter for {field!r} must be [min, max], got {bounds!r}")
+            raise InvalidViewError(f"confidence filter for {brief(field)} must be [min, max], got {brief(bounds)}")
         low, high = bounds
         if low is not None:
             parts.append(F(f"{field}.confidence") >= float(low))
