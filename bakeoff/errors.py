@@ -9,6 +9,7 @@
     ├── InvalidViewError          (also a ValueError)   malformed or out-of-range view / expression
     ├── SampleNotFoundError       (also a KeyError)
     ├── DatasetImportError        (also a ValueError)
+    ├── ImageDecodeError          (also an OSError)     an image file that cannot be read or decoded
     ├── ZooError
     │   ├── ZooDownloadError      (also a ConnectionError)
     │   ├── UnsafeModelError      (also a ValueError)   a model file that would run code (pickle, ...)
@@ -72,6 +73,16 @@ class SampleNotFoundError(BakeoffError, KeyError):
 
 class DatasetImportError(BakeoffError, ValueError):
     """A folder cannot be imported as the requested dataset type."""
+
+
+class ImageDecodeError(BakeoffError, OSError):
+    """An image file could not be read or decoded: ``filepath`` and the ``reason`` (recorded per sample)."""
+
+    def __init__(self, filepath: str, reason: str) -> None:
+        super().__init__(f"cannot read image {filepath!r}: {reason}")
+        self.filepath, self.reason = filepath, reason
+
+    http_status = 415
 
 
 class ZooError(BakeoffError):

@@ -105,6 +105,10 @@ def create(name: str, from_dir: Path, label_field: str, max_samples: int | None,
            persistent: bool, overwrite: bool) -> None:
     """Import a folder with one subfolder of images per class as dataset NAME.
 
+    Every file named like an image becomes a sample; the command prints the class counts, the
+    entries it skipped (counted per reason: other file names, hidden entries, folders named like
+    images, subfolders) and the first unreadable images with their reasons.
+
     \b
     Example:
         bakeoff datasets create pets --from-dir ~/pictures/pets --max-samples 500 --shuffle --seed 51
@@ -113,8 +117,44 @@ def create(name: str, from_dir: Path, label_field: str, max_samples: int | None,
                                   label_field=label_field, max_samples=max_samples, shuffle=shuffle, seed=seed,
                                   persistent=persistent, overwrite=overwrite)
     echo_label_summary(dataset, label_field)
+    echo_import_report(dataset, from_dir.expanduser())
     if not persistent:
         click.echo(f"\n(temporary: {name!r} is deleted when this command exits)")
+
+
+#: unreadable images listed by name after an import; the rest are counted
+_UNREADABLE_SHOWN = 5
+
+
+def echo_import_report(dataset: fo.Dataset, root: Path) -> None:
+    """What the import skipped (counted per reason) and the first unreadable images with their reasons."""
+    from bakeoff.core.importing import MEDIA_ERROR_FIELD
+
+    skipped = {reason: count for reason, count in (dataset.info.get("skipped") or {}).items() if count}
+    if skipped:
+        total = sum(skipped.values())
+        click.echo(f"\nSkipped {total} {'entry' if total == 1 else 'entries'} of the class folders (not samples):")
+        for reason, count in sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0])):
+            click.echo(f"    {reason:<55} {count}")
+    if not dataset.has_field(MEDIA_ERROR_FIELD):
+        return
+    bad = dataset.exists(MEDIA_ERROR_FIELD)
+    count = len(bad)
+    if not count:
+        return
+    click.echo(f"\nUnreadable: {count} image{'s' if count != 1 else ''} (samples with metadata None; "
+               f"the field {MEDIA_ERROR_FIELD!r} says why):")
+    first = bad.limit(_UNREADABLE_SHOWN)
+    paths, errors = first.values("filepath"), first.values(MEDIA_ERROR_FIELD)
+    for path, error in zip(paths, errors, strict=True):
+        try:
+            shown = str(Path(path).relative_to(root.absolute()))
+        except ValueError:
+            shown = path
+        click.echo(f"    {shown}: {error.replace(f' {path!r}', '')}")
+    if count > _UNREADABLE_SHOWN:
+        click.echo(f"    ... and {count - _UNREADABLE_SHOWN} more (all of them, in Python: "
+                   f"fo.load_dataset({dataset.name!r}).exists({MEDIA_ERROR_FIELD!r}))")
 
 
 @datasets.command()

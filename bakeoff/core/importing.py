@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,9 +37,42 @@ def _progress(progress: bool | None) -> bool:
     return config.show_progress_bars if progress is None else bool(progress)
 
 
+#: Why an entry of a class folder did not become a sample (keys of ``dataset.info["skipped"]``).
+SKIP_NOT_IMAGE = "not an image file name"
+SKIP_HIDDEN = "hidden (name starts with '.')"
+SKIP_FOLDER_NAMED_LIKE_IMAGE = "folder named like an image"
+SKIP_SUBFOLDER = "subfolder (class folders are not searched recursively)"
+
+
+def looks_like_image(name: str) -> bool:
+    """True for a visible name with an image extension (``IMAGE_EXTENSIONS``, any case)."""
+    return not name.startswith(".") and os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+
+
+def _skip_reason(name: str, is_dir: bool) -> str | None:
+    """None when the entry becomes a sample, else why it is skipped."""
+    if name.startswith("."):
+        return SKIP_HIDDEN
+    if looks_like_image(name):
+        return SKIP_FOLDER_NAMED_LIKE_IMAGE if is_dir else None
+    return SKIP_SUBFOLDER if is_dir else SKIP_NOT_IMAGE
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # follows symlinks
+    except OSError:  # a symlink loop, no permission: not a folder we could search
+        return False
+
+
 def scan_directory_tree(dataset_dir: str | os.PathLike, label_fn: Callable[[str], str] | None = None
-                        ) -> tuple[list[tuple[str, str]], int]:
-    """``([(filepath, label), ...] sorted by class folder then file name, number of skipped non-images)``.
+                        ) -> tuple[list[tuple[str, str]], dict[str, int]]:
+    """``([(filepath, label), ...] sorted by class folder then file name, {skip reason: count})``.
+
+    Every entry of a class folder whose name looks like an image (``IMAGE_EXTENSIONS``, not hidden)
+    becomes a sample, whatever it is: a dangling symlink, a symlink loop, a named pipe or an
+    unreadable file too (``compute_metadata`` records why in ``media_error``), except folders named
+    like images. What is skipped is counted per reason (``SKIP_*``); nothing is opened or read.
 
     ``dataset_dir`` may be an fsspec URL (``s3://bucket/pets``, ``memory://pets``): the samples then keep URLs.
     """
@@ -58,23 +92,35 @@ def scan_directory_tree(dataset_dir: str | os.PathLike, label_fn: Callable[[str]
             "has one subfolder per class, e.g. dataset_dir/horse/0001.jpg"
         )
     items: list[tuple[str, str]] = []
-    skipped = 0
+    skipped: Counter[str] = Counter()
     for class_dir in class_dirs:
         label = label_fn(class_dir.name) if label_fn else class_dir.name
-        for path in sorted(class_dir.iterdir(), key=lambda p: p.name):
-            if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith("."):
-                items.append((str(path.absolute()), label))
-            elif path.is_file():
-                skipped += 1
+        folder = class_dir.absolute()
+        with os.scandir(folder) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                reason = _skip_reason(entry.name, _is_dir(entry))
+                if reason is None:
+                    items.append((str(folder / entry.name), label))
+                else:
+                    skipped[reason] += 1
     if not items:
         raise DatasetImportError(
             f"no images in the {len(class_dirs)} class folders of {str(root)!r} "
-            f"(looked for {', '.join(sorted(IMAGE_EXTENSIONS))}; skipped {skipped} other files)"
+            f"(looked for {', '.join(sorted(IMAGE_EXTENSIONS))}; skipped {describe_skipped(skipped) or 'nothing'})"
         )
-    return items, skipped
+    return items, dict(skipped)
 
 
-def _scan_url_tree(url: str, label_fn: Callable[[str], str] | None) -> tuple[list[tuple[str, str]], int]:
+def describe_skipped(skipped: dict[str, int]) -> str:
+    """``"2 entries; not an image file name: 1; folder named like an image: 1"``, or ``""`` when none."""
+    total = sum(skipped.values())
+    if not total:
+        return ""
+    parts = "; ".join(f"{reason}: {count}" for reason, count in sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{total} {'entry' if total == 1 else 'entries'}; {parts}"
+
+
+def _scan_url_tree(url: str, label_fn: Callable[[str], str] | None) -> tuple[list[tuple[str, str]], dict[str, int]]:
     from bakeoff.core.media import list_folder
 
     try:
@@ -87,19 +133,20 @@ def _scan_url_tree(url: str, label_fn: Callable[[str], str] | None) -> tuple[lis
         raise DatasetImportError(f"no class subfolders in {url!r}; an image classification directory tree has one "
                                  "subfolder per class, e.g. s3://bucket/pets/horse/0001.jpg")
     items: list[tuple[str, str]] = []
-    skipped = 0
+    skipped: Counter[str] = Counter()
     for folder, _ in class_dirs:
         name = _basename(folder)
         label = label_fn(name) if label_fn else name
         for path, is_dir in sorted(list_folder(folder)):
-            base = _basename(path)
-            if not is_dir and Path(base).suffix.lower() in IMAGE_EXTENSIONS and not base.startswith("."):
+            reason = _skip_reason(_basename(path), is_dir)
+            if reason is None:
                 items.append((path, label))
-            elif not is_dir:
-                skipped += 1
+            else:
+                skipped[reason] += 1
     if not items:
-        raise DatasetImportError(f"no images in the {len(class_dirs)} class folders of {url!r}")
-    return items, skipped
+        raise DatasetImportError(f"no images in the {len(class_dirs)} class folders of {url!r} "
+                                 f"(skipped {describe_skipped(skipped) or 'nothing'})")
+    return items, dict(skipped)
 
 
 def _basename(url: str) -> str:
@@ -133,10 +180,10 @@ def import_directory_tree(cls, dataset_dir, dataset_type, label_field, name, max
     try:
         dataset.add_samples(Sample(path, **{label_field: Classification(label=label)}) for path, label in items)
         if skipped:
-            logger.info("skipped %d non-image files in %s", skipped, dataset_dir)
+            logger.info("skipped %s in the class folders of %s", describe_skipped(skipped), dataset_dir)
         source = os.fspath(dataset_dir)
         dataset._set_info(import_source=source if "://" in source else str(Path(source).expanduser().absolute()),
-                          skipped_files=skipped)
+                          skipped_files=sum(skipped.values()), skipped=skipped)
         if compute_metadata:
             dataset.compute_metadata(progress=progress)
     except BaseException:

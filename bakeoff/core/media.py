@@ -14,14 +14,16 @@ Example::
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
 import re
+import stat
 from datetime import datetime
 from typing import IO
 
-from bakeoff.errors import BakeoffError
+from bakeoff.errors import BakeoffError, ImageDecodeError
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _MTIME_KEYS = ("mtime", "LastModified", "last_modified", "updated", "modified", "created", "ETag", "etag", "md5Hash")
@@ -43,10 +45,83 @@ def _filesystem(url: str):
         raise BakeoffError(f"cannot open {url!r}: {error}") from None
 
 
+_KINDS = ((stat.S_ISFIFO, "named pipe"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
+          (stat.S_ISBLK, "block device"))
+
+
+def _not_regular_reason(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "it is a folder, not a file"
+    kind = next((name for test, name in _KINDS if test(mode)), "special file")
+    return f"not a regular file ({kind}); only regular files are read as images, so point the sample at the image file"
+
+
+def _link_target(filepath: str | os.PathLike) -> str | None:
+    try:
+        return os.readlink(filepath)
+    except OSError:
+        return None
+
+
+def regular_file_stat(filepath: str | os.PathLike) -> os.stat_result:
+    """``os.stat`` of a local path that must be a regular file (symlinks followed), checked without opening it.
+
+    Opening a named pipe blocks until a writer comes, and a device or socket is no image either, so
+    every local read of media starts here. Raises :class:`ImageDecodeError` with the reason for a
+    dangling symlink, a symlink loop, a folder, a named pipe, a socket or a device;
+    ``FileNotFoundError`` (as before) when there is nothing at the path.
+    """
+    try:
+        info = os.stat(filepath)
+    except FileNotFoundError:
+        target = _link_target(filepath)
+        if target is None:
+            raise  # nothing at the path: FileNotFoundError, as everywhere else
+        raise ImageDecodeError(os.fspath(filepath), f"dangling symlink: its target {target!r} does not exist; "
+                                                    "restore the target or remove the link") from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ImageDecodeError(os.fspath(filepath), "symlink loop: following the link never reaches a "
+                                                        "file; point it at the image file or remove it") from None
+        raise
+    if not stat.S_ISREG(info.st_mode):
+        raise ImageDecodeError(os.fspath(filepath), _not_regular_reason(info.st_mode))
+    return info
+
+
+def open_regular_file(filepath: str | os.PathLike) -> IO[bytes]:
+    """Open a local regular file for reading; anything else raises before a read can block.
+
+    The path is checked first (:func:`regular_file_stat`), then opened with ``O_NONBLOCK`` and the
+    open descriptor checked again, so a file swapped for a named pipe in between cannot hang the
+    caller either.
+    """
+    regular_file_stat(filepath)
+    file = open(filepath, "rb", opener=_open_nonblocking)  # noqa: SIM115 - returned to the caller, who closes it
+    try:
+        mode = os.fstat(file.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise ImageDecodeError(os.fspath(filepath), _not_regular_reason(mode))
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(file.fileno(), True)  # reads of a regular file never block; be plain anyway
+        return file
+    except BaseException:
+        file.close()
+        raise
+
+
+def _open_nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
 def open_media(filepath: str) -> IO[bytes]:
-    """A binary file object for a local path or a URL (``FileNotFoundError`` if it is not there)."""
+    """A binary file object for a local path or a URL (``FileNotFoundError`` if it is not there).
+
+    Local paths must be regular files (:func:`open_regular_file`): a named pipe, socket, device,
+    folder, dangling symlink or symlink loop raises :class:`ImageDecodeError` instead of blocking.
+    """
     if not is_url(filepath):
-        return open(filepath, "rb")  # noqa: SIM115 - returned to the caller, who closes it
+        return open_regular_file(filepath)
     fs, path = _filesystem(filepath)
     return fs.open(path, "rb")
 
@@ -96,5 +171,11 @@ def list_folder(url: str) -> list[tuple[str, bool]]:
 
 
 def local_or_buffer(filepath: str):
-    """What Pillow should open: the path itself for local files (lazy reads), else the bytes in memory."""
-    return filepath if not is_url(filepath) else io.BytesIO(read_media(filepath))
+    """What Pillow should open: the path itself for local regular files (lazy reads), else the bytes in memory.
+
+    A local path that is no regular file raises :class:`ImageDecodeError` (see :func:`regular_file_stat`).
+    """
+    if is_url(filepath):
+        return io.BytesIO(read_media(filepath))
+    regular_file_stat(filepath)
+    return filepath

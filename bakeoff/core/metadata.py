@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.fields import IntField, StringField
+from bakeoff.core.media import ImageDecodeError
 
 
 class ImageMetadata(EmbeddedDocument):
@@ -25,22 +26,68 @@ class ImageMetadata(EmbeddedDocument):
 
     @classmethod
     def build_for(cls, filepath: str) -> ImageMetadata:
-        """Read the header of ``filepath`` (no full decode). Raises OSError if unreadable."""
-        from PIL import Image
+        """Read the header of ``filepath``; raises OSError if unreadable.
+
+        Local paths must be regular files (a named pipe, socket, device, folder, dangling symlink or
+        symlink loop raises :class:`~bakeoff.core.media.ImageDecodeError` without being opened for a
+        blocking read). A JPEG, PNG or GIF must also be complete: one that does not end with its end
+        marker is decoded (a JPEG at 1/8 scale), so a truncated file fails here as it would in
+        ``apply_model``.
+        """
+        from PIL import Image, UnidentifiedImageError
 
         from bakeoff.core.media import is_url, open_media
 
-        if is_url(filepath):
-            with open_media(filepath) as f:
+        with open_media(filepath) as f:
+            if is_url(filepath):
                 data = f.read()
-            size, source = len(data), io.BytesIO(data)
-        else:
-            size, source = os.path.getsize(filepath), filepath
-        with Image.open(source) as image:
-            width, height = image.size
-            channels = len(image.getbands())
-            mime = Image.MIME.get(image.format or "") or mimetypes.guess_type(filepath)[0]
+                size, source = len(data), io.BytesIO(data)
+            else:
+                size, source = os.fstat(f.fileno()).st_size, f
+            try:
+                image = Image.open(source)
+            except UnidentifiedImageError:  # Pillow would name the file object, not the path
+                raise UnidentifiedImageError(f"cannot identify image file {filepath!r}") from None
+            with image:
+                width, height = image.size
+                channels = len(image.getbands())
+                mime = Image.MIME.get(image.format or "") or mimetypes.guess_type(filepath)[0]
+                check_complete(image, source, size)
         return cls(size_bytes=size, mime_type=mime, width=width, height=height, num_channels=channels)
+
+
+#: How the last 64 bytes of a complete file look: a JPEG's end-of-image marker (never inside entropy-coded
+#: data), a PNG's IEND chunk, a GIF's block terminator and trailer at the very end.
+_COMPLETE = {
+    "JPEG": lambda tail: b"\xff\xd9" in tail,
+    "MPO": lambda tail: b"\xff\xd9" in tail,
+    "PNG": lambda tail: b"\x00\x00\x00\x00IEND\xaeB`\x82" in tail,
+    "GIF": lambda tail: tail.endswith(b"\x00\x3b"),
+}
+_TAIL = 64
+
+
+def check_complete(image, source, size: int) -> None:
+    """Raise OSError (as the decoder would) if a JPEG, PNG or GIF is truncated; other formats pass.
+
+    Cheap when the file ends as a complete one does (one read of the last 64 bytes). Otherwise the
+    image is decoded: a JPEG at 1/8 scale, a PNG or GIF in full unless its pixels would exceed the
+    decoder's ``DEFAULT_MAX_DECODED_BYTES`` (the decoder refuses such an image anyway).
+    """
+    looks_complete = _COMPLETE.get(image.format or "")
+    if looks_complete is None:
+        return
+    source.seek(max(0, size - _TAIL))
+    if looks_complete(source.read(_TAIL)):
+        return
+    if image.format in ("JPEG", "MPO"):
+        image.draft(None, (1, 1))
+    else:
+        from bakeoff.inference.decode import DEFAULT_MAX_DECODED_BYTES, decoded_bytes_per_pixel
+
+        if image.size[0] * image.size[1] * decoded_bytes_per_pixel(image.mode) > DEFAULT_MAX_DECODED_BYTES:
+            return
+    image.load()
 
 
 Metadata = ImageMetadata
@@ -52,6 +99,8 @@ def read_metadata(filepaths: Sequence[str], num_workers: int | None = None) -> I
     def one(path: str):
         try:
             return ImageMetadata.build_for(path), None
+        except ImageDecodeError as error:  # a dangling symlink, a named pipe...: the reason, without the path again
+            return None, f"{type(error).__name__}: {error.reason}"
         except Exception as error:  # noqa: BLE001 - any decoder failure is recorded, not raised
             return None, f"{type(error).__name__}: {error}"
 

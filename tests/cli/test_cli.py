@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -359,3 +361,23 @@ def test_model_arg_values(text, expected):
 def test_model_arg_syntax_errors(text):
     with pytest.raises(ValueError):
         parse_model_arg(text)
+
+
+@pytest.mark.timeout(10)
+def test_datasets_create_says_what_it_skipped_and_what_is_unreadable(image_tree):
+    os.mkfifo(image_tree / "cat" / "pipe.jpg")
+    os.symlink(image_tree / "cat" / "gone.jpg", image_tree / "cat" / "dangling.jpg")
+    (image_tree / "dog" / "album.jpg").mkdir()
+    (image_tree / "dog" / "album.jpg" / "x.jpg").write_bytes(b"")
+    (image_tree / "dog" / "text.jpg").write_text("not a jpeg")
+    result = invoke("datasets", "create", "pets", "--from-dir", image_tree)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "3 classes, 16 images, 4 unreadable" in out
+    assert "Skipped 2 entries of the class folders (not samples):" in out
+    assert re.search(r"folder named like an image\s+1\n", out) and re.search(r"not an image file name\s+1\n", out)
+    assert "Unreadable: 4 images" in out
+    assert "cat/pipe.jpg: ImageDecodeError: not a regular file (named pipe)" in out
+    assert "cat/dangling.jpg: ImageDecodeError: dangling symlink" in out
+    assert "horse/broken.jpg: " in out
+    assert "dog/text.jpg: UnidentifiedImageError: cannot identify image file\n" in out  # the path once, not twice

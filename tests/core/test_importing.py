@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import os
+from pathlib import Path
+
+import numpy as np
 import pytest
+from PIL import Image
 
 import bakeoff as fo
+from bakeoff.inference import ImageDecodeError, load_image
 
 
 def test_from_dir_reads_classes_skips_non_images_and_records_unreadable(image_tree):
@@ -59,3 +66,116 @@ def test_empty_folder_and_folder_without_class_subfolders(tmp_path, make_image):
 def test_unsupported_dataset_type_is_refused(image_tree):
     with pytest.raises(fo.DatasetImportError, match="unsupported dataset_type"):
         fo.Dataset.from_dir(image_tree, dataset_type="COCODetectionDataset")
+
+
+# -- what becomes a sample, what is skipped, what is unreadable -------------------------------
+
+
+@pytest.fixture
+def odd_tree(tmp_path, make_image):
+    """cat/: two images, a dangling symlink, a symlink loop, a named pipe, all named like images; and what is
+    no image: a folder named x.jpg, a subfolder, a hidden file, a text file."""
+    root = tmp_path / "odd"
+    cat = root / "cat"
+    make_image(cat / "a.jpg")
+    make_image(cat / "b.png", fmt="PNG")
+    os.symlink(cat / "gone.jpg", cat / "dangling.jpg")
+    os.symlink(cat / "loop.jpg", cat / "loop.jpg")
+    os.mkfifo(cat / "pipe.jpg")
+    (cat / "folder.jpg").mkdir()
+    make_image(cat / "nested" / "deep.jpg")
+    make_image(cat / "._a.jpg")
+    (cat / "notes.txt").write_text("hi")
+    return root
+
+
+@pytest.mark.timeout(10)
+def test_entries_named_like_images_become_samples_and_the_unreadable_ones_say_why(odd_tree):
+    dataset = fo.Dataset.from_dir(odd_tree)
+    names = [os.path.basename(p) for p in dataset.values("filepath")]
+    assert names == ["a.jpg", "b.png", "dangling.jpg", "loop.jpg", "pipe.jpg"]  # sorted by name
+    errors = dict(zip(names, dataset.values("media_error"), strict=True))
+    assert errors["a.jpg"] is None and errors["b.png"] is None
+    assert errors["dangling.jpg"].startswith("ImageDecodeError: dangling symlink: its target")
+    assert errors["loop.jpg"].startswith("ImageDecodeError: symlink loop")
+    assert errors["pipe.jpg"].startswith("ImageDecodeError: not a regular file (named pipe)")
+    assert dataset.count("metadata") == 2
+    assert dataset.info["skipped"] == {
+        "folder named like an image": 1,
+        "subfolder (class folders are not searched recursively)": 1,
+        "hidden (name starts with '.')": 1,
+        "not an image file name": 1,
+    }
+    assert dataset.info["skipped_files"] == 4
+
+
+@pytest.mark.timeout(10)
+def test_compute_metadata_on_a_named_pipe_returns_instead_of_hanging(tmp_path):
+    os.mkfifo(tmp_path / "pipe.jpg")
+    dataset = fo.Dataset()
+    dataset.add_sample(fo.Sample(tmp_path / "pipe.jpg"))
+    assert dataset.compute_metadata() == 1
+    assert "not a regular file (named pipe)" in dataset.first().media_error
+    with pytest.raises(OSError, match="named pipe"):
+        dataset.compute_metadata(overwrite=True, skip_failures=False)
+
+
+def test_a_folder_named_like_an_image_behind_a_url_is_skipped_and_counted():
+    import uuid
+
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    root = f"/odd-{uuid.uuid4().hex[:8]}"
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 10)).save(buffer, "JPEG")
+    fs.pipe(f"{root}/cat/a.jpg", buffer.getvalue())
+    fs.pipe(f"{root}/cat/album.jpg/inside.jpg", buffer.getvalue())
+    try:
+        dataset = fo.Dataset.from_dir(f"memory://{root}")
+        assert len(dataset) == 1 and dataset.info["skipped"] == {"folder named like an image": 1}
+    finally:
+        fs.rm(root, recursive=True)
+
+
+def _variants(folder: Path) -> dict[str, bool]:
+    """Files that are complete or cut short in different ways, and whether the decoder reads each."""
+    rng = np.random.default_rng(3)
+    pixels = Image.fromarray(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8))
+    folder.mkdir(parents=True)
+    jpeg, png, gif = io.BytesIO(), io.BytesIO(), io.BytesIO()
+    pixels.save(jpeg, "JPEG")
+    pixels.save(png, "PNG")
+    pixels.convert("P").save(gif, "GIF")
+    files = {
+        "jpeg_complete.jpg": jpeg.getvalue(),
+        "jpeg_trailing_bytes.jpg": jpeg.getvalue() + b"\0" * 200,  # data after the end marker: still readable
+        "jpeg_cut_in_half.jpg": jpeg.getvalue()[: len(jpeg.getvalue()) // 2],  # header intact, scan cut
+        "jpeg_no_end_marker.jpg": jpeg.getvalue()[:-2],
+        "png_complete.png": png.getvalue(),
+        "png_cut_in_half.png": png.getvalue()[: len(png.getvalue()) // 2],
+        "png_no_iend.png": png.getvalue()[:-12],  # only the end chunk missing: Pillow decodes it
+        "gif_no_trailer.gif": gif.getvalue()[:-1],
+    }
+    readable = {}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+        try:
+            load_image(str(folder / name))
+            readable[name] = True
+        except ImageDecodeError:
+            readable[name] = False
+    return readable
+
+
+def test_the_import_check_is_as_strict_as_the_decoder_for_truncated_files(tmp_path):
+    readable = _variants(tmp_path / "cut" / "things")
+    assert readable == {"jpeg_complete.jpg": True, "jpeg_trailing_bytes.jpg": True, "jpeg_cut_in_half.jpg": False,
+                        "jpeg_no_end_marker.jpg": False, "png_complete.png": True, "png_cut_in_half.png": False,
+                        "png_no_iend.png": True, "gif_no_trailer.gif": True}
+    dataset = fo.Dataset.from_dir(tmp_path / "cut")
+    found = {os.path.basename(p): m is not None for p, m in zip(dataset.values("filepath"), dataset.values("metadata"),
+                                                                 strict=True)}
+    assert found == readable
+    errors = [e for e in dataset.values("media_error") if e]
+    assert len(errors) == 3 and all("truncated" in e for e in errors)

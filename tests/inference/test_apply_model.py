@@ -286,3 +286,143 @@ def test_apply_model_leaves_torch_threads_as_it_found_them(photos, clip_dir):
     before = torch.get_num_threads()
     photos.apply_model(_load(clip_dir), label_field="tiny", batch_size=4, use_cache=False)
     assert torch.get_num_threads() == before
+
+
+# -- memory bounded in bytes, only regular files ------------------------------------------------
+
+
+def _old_deep_to_rgb(path) -> np.ndarray:
+    """What the decoder made of a 16-bit image before bands and reduction: one float64 copy, truncated."""
+    with Image.open(path) as image:
+        array = np.asarray(image, dtype=np.float64)
+    grey = np.clip(array / 65535.0 * 255.0, 0, 255).astype(np.uint8)
+    return np.repeat(grey[:, :, None], 3, axis=2)
+
+
+@pytest.mark.one_database
+@pytest.mark.parametrize("band_pixels", [None, 1300 * 7])  # the default (one band here), and bands of 6-7 rows
+def test_16_bit_images_decode_to_the_same_pixels_and_large_ones_are_reduced_early(tmp_path, monkeypatch, band_pixels):
+    from bakeoff.inference import decode
+
+    if band_pixels:
+        monkeypatch.setattr(decode, "_BAND_PIXELS", band_pixels)
+    rng = np.random.default_rng(7)
+    small = tmp_path / "small16.png"
+    Image.fromarray(rng.integers(0, 65536, (300, 410), dtype=np.uint16)).save(small)
+    assert Image.open(small).mode == "I;16"
+    np.testing.assert_array_equal(np.asarray(load_image(small)), _old_deep_to_rgb(small))  # exactly as before
+    # larger than 2 x draft_size: box-averaged by an integer factor (never below draft_size) before 8 bits
+    big = tmp_path / "big16.png"
+    Image.fromarray((np.arange(1100 * 1300, dtype=np.uint32) % 65536).astype(np.uint16).reshape(1100, 1300)).save(big)
+    reduced = load_image(big, draft_size=512)
+    assert reduced.mode == "RGB" and reduced.size == (650, 550)  # factor 1100 // 512 = 2
+    reference = Image.fromarray(_old_deep_to_rgb(big)).reduce(2)  # full-size decode, then the same box filter
+    assert np.abs(np.asarray(reduced, dtype=int) - np.asarray(reference, dtype=int)).max() <= 1  # 8-bit rounding
+    full = load_image(big, draft_size=None)
+    np.testing.assert_array_equal(np.asarray(full), _old_deep_to_rgb(big))
+
+
+@pytest.mark.one_database
+def test_exif_orientation_is_applied_to_8_bit_and_16_bit_images(tmp_path):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to view
+    deep, shallow = tmp_path / "rotated16.tif", tmp_path / "rotated8.jpg"
+    pixels = np.zeros((20, 50), dtype=np.uint16)
+    pixels[:, :10] = 65535  # a white band on the left becomes a band at the top
+    Image.fromarray(pixels).save(deep, exif=exif)
+    Image.fromarray((pixels >> 8).astype(np.uint8)).convert("RGB").save(shallow, exif=exif, quality=95)
+    for path in (deep, shallow):
+        image = load_image(path)
+        assert image.size == (20, 50)
+        top, bottom = np.asarray(image)[:10].mean(), np.asarray(image)[-30:].mean()
+        assert top > 200 and bottom < 50, path.name
+        assert image.getexif().get(0x0112, 1) == 1  # not rotated twice by a later exif_transpose
+
+
+@pytest.mark.one_database
+def test_the_byte_budget_counts_bit_depth_and_bands(tmp_path):
+    from bakeoff.inference.decode import estimate_decoded_bytes
+
+    deep, shallow = tmp_path / "deep.png", tmp_path / "shallow.png"
+    Image.fromarray(np.full((300, 300), 4000, dtype=np.uint16)).save(deep)
+    Image.new("L", (300, 300), 15).save(shallow)
+    assert estimate_decoded_bytes("I;16", (300, 300)) == 300 * 300 * (2 + 4)  # 16-bit pixels + the RGB result
+    assert estimate_decoded_bytes("L", (300, 300)) == 300 * 300 * (1 + 4)
+    assert estimate_decoded_bytes("RGB", (300, 300)) == 300 * 300 * 4  # Pillow holds RGB in 4 bytes; no copy
+    limit = 500_000  # between the 8-bit (450,000) and the 16-bit (540,000) estimate: same pixels, not the same bytes
+    assert load_image(shallow, max_decoded_bytes=limit).size == (300, 300)
+    with pytest.raises(ImageDecodeError, match=r"300x300 pixels in mode 'I;16', 2 bytes each.*max_decoded_bytes"):
+        load_image(deep, max_decoded_bytes=limit)
+
+
+def test_an_image_over_the_byte_budget_is_a_failure_with_a_reason(tmp_path, make_image, clip_dir, monkeypatch):
+    from bakeoff.inference import decode
+
+    folder = tmp_path / "budget" / "things"
+    make_image(folder / "a_small.jpg", size=(40, 30))
+    Image.fromarray(np.full((400, 400), 30000, dtype=np.uint16)).save(folder / "b_deep.png")
+    dataset = fo.Dataset.from_dir(folder.parent, compute_metadata=False)
+    monkeypatch.setattr(decode, "DEFAULT_MAX_DECODED_BYTES", 200_000)  # what apply_model and the App read
+    summary = dataset.apply_model(_load(clip_dir), label_field="p")
+    assert summary.failed == 1 and dataset.values("p.label")[0] is not None
+    (reason,) = dataset.get_model_run_info("p")["results"]["failures"].values()
+    assert "needs about 960,000 bytes" in reason and "above the limit of 200,000 bytes" in reason
+    assert "mode 'I;16'" in reason and "max_decoded_bytes" in reason
+
+
+@pytest.fixture
+def special(tmp_path, make_image):
+    """A good image, a named pipe, a dangling symlink and a symlink loop, all named like images."""
+    folder = tmp_path / "special" / "things"
+    make_image(folder / "a_good.jpg")
+    os.mkfifo(folder / "b_pipe.jpg")
+    os.symlink(folder / "nowhere.jpg", folder / "c_dangling.jpg")
+    os.symlink(folder / "d_loop.jpg", folder / "d_loop.jpg")
+    return folder
+
+
+@pytest.mark.timeout(10)
+def test_named_pipes_and_broken_links_fail_with_a_reason_and_never_hang(special, clip_dir):
+    dataset = fo.Dataset.from_dir(special.parent, compute_metadata=False)
+    assert len(dataset) == 4
+    summary = dataset.apply_model(_load(clip_dir), label_field="p")
+    assert summary.failed == 3
+    failures = dataset.get_model_run_info("p")["results"]["failures"]
+    reasons = {Path(dataset[i].filepath).name: why for i, why in failures.items()}
+    assert reasons["b_pipe.jpg"].startswith("not a regular file (named pipe)")
+    assert reasons["c_dangling.jpg"].startswith("dangling symlink")
+    assert reasons["d_loop.jpg"].startswith("symlink loop")
+
+
+@pytest.mark.one_database
+@pytest.mark.timeout(10)
+def test_every_local_read_refuses_what_is_not_a_regular_file(special, tmp_path, monkeypatch):
+    import socket
+
+    from bakeoff.core import media
+
+    pipe = str(special / "b_pipe.jpg")
+    for read in (load_image, media.open_media, media.local_or_buffer, media.read_media):
+        with pytest.raises(ImageDecodeError, match="named pipe"):
+            read(pipe)
+    with pytest.raises(ImageDecodeError, match="folder"):
+        load_image(str(special))
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "s.jpg"))
+        with pytest.raises(ImageDecodeError, match=r"not a regular file \(socket\)"):
+            load_image(str(tmp_path / "s.jpg"))
+    with pytest.raises(ImageDecodeError, match=r"character device"):
+        media.open_media("/dev/null")
+    # a file swapped for a pipe after the check: opened without blocking, then refused from the open descriptor
+    monkeypatch.setattr(media, "regular_file_stat", lambda path: None)
+    with pytest.raises(ImageDecodeError, match="named pipe"):
+        media.open_media(pipe)
+
+
+def test_import_finds_the_unreadable_images_that_apply_model_finds(broken, clip_dir):
+    broken.compute_metadata()  # what from_dir does by default
+    unreadable = {Path(p).name for p in broken.exists("media_error").values("filepath")}
+    broken.apply_model(_load(clip_dir), label_field="p")
+    failures = broken.get_model_run_info("p")["results"]["failures"]
+    assert unreadable == {Path(broken[i].filepath).name for i in failures}
+    assert unreadable == {"01_empty.jpg", "02_truncated.jpg", "03_text.jpg", "06_missing.jpg"}
