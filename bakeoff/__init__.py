@@ -33,6 +33,7 @@ from bakeoff.core.dataset import (
     delete_non_persistent_datasets,
     list_datasets,
     load_dataset,
+    snapshot,
 )
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.expressions import ViewExpression, ViewField
@@ -105,5 +106,6 @@ __all__ = [
     "EmbeddedDocumentField", "Field", "FieldError", "FieldTypeError", "FloatField", "ImageMetadata", "IntField",
     "Label", "ListField", "Metadata", "ObjectIdField", "Sample", "SampleNotFoundError", "StorageError",
     "StringField", "UnknownFieldError", "VectorField", "ZooDownloadError", "ZooError", "__version__", "config",
-    "dataset_exists", "delete_dataset", "delete_non_persistent_datasets", "list_datasets", "load_dataset", "types",
+    "dataset_exists", "delete_dataset", "delete_non_persistent_datasets", "list_datasets", "load_dataset", "snapshot",
+    "types",
 ]

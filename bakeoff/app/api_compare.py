@@ -33,27 +33,29 @@ class ConfusionRequest(BaseModel):
 
 @router.post("/compare", summary="Per-model metrics and the all right / all wrong / only one right / label-error views")
 def compare(request: Request, body: CompareRequest) -> dict[str, Any]:
-    view = request.app.state.bakeoff.view(body.view)
-    comparison = fo.compare(view, body.pred_fields, body.gt_field)
-    views = {"all_right": comparison.all_right(), "all_wrong": comparison.all_wrong(),
-             "only_one_right": comparison.only_one_right(), "likely_label_errors": comparison.likely_label_errors()}
-    rows = []
-    for row, cells in zip(comparison.table, comparison.formatted_table(), strict=True):
-        rows.append({**cells, "accuracy_value": row["accuracy"], "num_samples": row["num_samples"],
-                     "only_right": len(comparison.only_right(row["model"])),
-                     "only_right_stages": stages_of(comparison.only_right(row["model"]))})
-    return {"gt_field": body.gt_field, "models": comparison.models, "num_samples": len(comparison.ids), "rows": rows,
-            "views": {name: {"count": len(v), "stages": stages_of(v)} for name, v in views.items()}}
+    with fo.snapshot():  # schema and rows of this answer from one snapshot
+        view = request.app.state.bakeoff.view(body.view)
+        comparison = fo.compare(view, body.pred_fields, body.gt_field)
+        views = {"all_right": comparison.all_right(), "all_wrong": comparison.all_wrong(),
+                 "only_one_right": comparison.only_one_right(), "likely_label_errors": comparison.likely_label_errors()}
+        rows = []
+        for row, cells in zip(comparison.table, comparison.formatted_table(), strict=True):
+            rows.append({**cells, "accuracy_value": row["accuracy"], "num_samples": row["num_samples"],
+                         "only_right": len(comparison.only_right(row["model"])),
+                         "only_right_stages": stages_of(comparison.only_right(row["model"]))})
+        return {"gt_field": body.gt_field, "models": comparison.models, "num_samples": len(comparison.ids), "rows": rows,
+                "views": {name: {"count": len(v), "stages": stages_of(v)} for name, v in views.items()}}
 
 
 @router.post("/confusion", summary="One model's confusion matrix over the most frequent ground-truth classes")
 def confusion(request: Request, body: ConfusionRequest) -> dict[str, Any]:
-    view = request.app.state.bakeoff.view(body.view)
-    comparison = fo.compare(view, [body.field], body.gt_field)
-    results = comparison.results[body.field]
-    support = Counter(str(label) for label in results.ytrue)
-    classes = sorted(c for c, _ in support.most_common(body.max_classes) if c != comparison.missing)
-    matrix = results.confusion_matrix(classes=classes)
-    return {"field": body.field, "gt_field": body.gt_field, "classes": classes,
-            "matrix": [[int(x) for x in row] for row in matrix], "num_classes": len(support),
-            "missing": comparison.missing}
+    with fo.snapshot():  # schema and rows of this answer from one snapshot
+        view = request.app.state.bakeoff.view(body.view)
+        comparison = fo.compare(view, [body.field], body.gt_field)
+        results = comparison.results[body.field]
+        support = Counter(str(label) for label in results.ytrue)
+        classes = sorted(c for c, _ in support.most_common(body.max_classes) if c != comparison.missing)
+        matrix = results.confusion_matrix(classes=classes)
+        return {"field": body.field, "gt_field": body.gt_field, "classes": classes,
+                "matrix": [[int(x) for x in row] for row in matrix], "num_classes": len(support),
+                "missing": comparison.missing}

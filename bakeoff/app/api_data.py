@@ -92,7 +92,8 @@ def datasets() -> dict[str, Any]:
 
 @router.get("/datasets/{name}", summary="A dataset's fields, evaluations and model runs")
 def dataset_info(request: Request, name: str) -> dict[str, Any]:
-    return describe_dataset(_state(request).dataset(name))
+    with fo.snapshot():  # schema and rows of this answer from one snapshot
+        return describe_dataset(_state(request).dataset(name))
 
 
 def _tile(sample: dict[str, Any], labels: list[str], booleans: list[str]) -> dict[str, Any]:
@@ -115,61 +116,64 @@ def _number(value: Any) -> float | None:
 
 @router.post("/samples", summary="One page of the view's samples (and the view's size)")
 def samples(request: Request, body: PageRequest) -> dict[str, Any]:
-    state = _state(request)
-    view = state.view(body.view)
-    schema = state.dataset(body.view.dataset).get_field_schema()
-    labels = [p for p, f in schema.items() if _kind(f) == "label"]
-    booleans = [p for p, f in schema.items() if _kind(f) == "boolean"]
-    page = view.skip(body.offset).limit(body.limit) if body.offset else view.limit(body.limit)
-    tiles = [_tile(s.to_dict(), labels, booleans) for s in page]
-    return {"offset": body.offset, "count": view.count() if body.count else None, "samples": tiles,
-            "stages": stages_of(view)}
+    with fo.snapshot():  # schema and rows of this answer from one snapshot
+        state = _state(request)
+        view = state.view(body.view)
+        schema = state.dataset(body.view.dataset).get_field_schema()
+        labels = [p for p, f in schema.items() if _kind(f) == "label"]
+        booleans = [p for p, f in schema.items() if _kind(f) == "boolean"]
+        page = view.skip(body.offset).limit(body.limit) if body.offset else view.limit(body.limit)
+        tiles = [_tile(s.to_dict(), labels, booleans) for s in page]
+        return {"offset": body.offset, "count": view.count() if body.count else None, "samples": tiles,
+                "stages": stages_of(view)}
 
 
 @router.post("/counts", summary="Value counts of label, boolean and tag fields, and confidence bounds, in the view")
 def counts(request: Request, body: ViewRequest) -> dict[str, Any]:
-    state = _state(request)
-    view = state.view(body.view)
-    info = describe_dataset(state.dataset(body.view.dataset))
-    paths = [f"{f}.label" for f in info["label_fields"]] + info["boolean_fields"] + ["tags"]
-    aggregations = [fo.CountValues(p) for p in paths] + [fo.Bounds(f"{f}.confidence") for f in info["label_fields"]]
-    results = view.aggregate(aggregations) if aggregations else []
-    out: dict[str, Any] = {"count": view.count(), "values": {}, "bounds": {}}
-    for path, result in zip(paths, results, strict=False):
-        ranked = sorted(result.items(), key=lambda kv: (-kv[1], str(kv[0])))
-        key = path.removesuffix(".label")
-        out["values"][key] = {"counts": [[v, n] for v, n in ranked[:MAX_COUNTS]],
-                              "other": sum(n for _, n in ranked[MAX_COUNTS:]), "distinct": len(ranked)}
-    for field, bounds in zip(info["label_fields"], results[len(paths):], strict=True):
-        out["bounds"][field] = [_number(b) if b is not None else None for b in bounds]
-    return out
+    with fo.snapshot():  # schema and rows of this answer from one snapshot
+        state = _state(request)
+        view = state.view(body.view)
+        info = describe_dataset(state.dataset(body.view.dataset))
+        paths = [f"{f}.label" for f in info["label_fields"]] + info["boolean_fields"] + ["tags"]
+        aggregations = [fo.CountValues(p) for p in paths] + [fo.Bounds(f"{f}.confidence") for f in info["label_fields"]]
+        results = view.aggregate(aggregations) if aggregations else []
+        out: dict[str, Any] = {"count": view.count(), "values": {}, "bounds": {}}
+        for path, result in zip(paths, results, strict=False):
+            ranked = sorted(result.items(), key=lambda kv: (-kv[1], str(kv[0])))
+            key = path.removesuffix(".label")
+            out["values"][key] = {"counts": [[v, n] for v, n in ranked[:MAX_COUNTS]],
+                                  "other": sum(n for _, n in ranked[MAX_COUNTS:]), "distinct": len(ranked)}
+        for field, bounds in zip(info["label_fields"], results[len(paths):], strict=True):
+            out["bounds"][field] = [_number(b) if b is not None else None for b in bounds]
+        return out
 
 
 @router.get("/datasets/{name}/samples/{sample_id}", summary="One sample: every field, and the top-5 classes per label")
 def sample_detail(request: Request, name: str, sample_id: str) -> dict[str, Any]:
-    dataset = _state(request).dataset(name)
-    sample = dataset[sample_id].to_dict()
-    runs = set(dataset.list_model_runs())
-    labels = {}
-    for path, field in dataset.get_field_schema().items():
-        if _kind(field) != "label" or sample.get(path) is None:
-            continue
-        value = sample[path]
-        entry = {"label": value.get("label"), "confidence": _number(value.get("confidence")), "top": None}
-        logits = value.get("logits")
-        if logits is not None and path in runs:
-            config = dataset.get_model_run_info(path)["config"]
-            classes = config.get("classes") or []
-            if len(classes) == len(logits):
-                scores = _probabilities(np.asarray(logits, dtype=np.float64), str(config.get("model", "")))
-                order = np.argsort(-scores, kind="stable")[:5]
-                entry["top"] = [[classes[i], _number(float(scores[i])), _number(float(logits[i]))] for i in order]
-        labels[path] = entry
-    plain = {k: v for k, v in sample.items() if k not in labels}
-    for key, value in list(plain.items()):
-        if isinstance(value, float) and not math.isfinite(value):
-            plain[key] = None
-    return {"id": sample_id, "labels": labels, "fields": plain}
+    with fo.snapshot():  # schema and rows of this answer from one snapshot
+        dataset = _state(request).dataset(name)
+        sample = dataset[sample_id].to_dict()
+        runs = set(dataset.list_model_runs())
+        labels = {}
+        for path, field in dataset.get_field_schema().items():
+            if _kind(field) != "label" or sample.get(path) is None:
+                continue
+            value = sample[path]
+            entry = {"label": value.get("label"), "confidence": _number(value.get("confidence")), "top": None}
+            logits = value.get("logits")
+            if logits is not None and path in runs:
+                config = dataset.get_model_run_info(path)["config"]
+                classes = config.get("classes") or []
+                if len(classes) == len(logits):
+                    scores = _probabilities(np.asarray(logits, dtype=np.float64), str(config.get("model", "")))
+                    order = np.argsort(-scores, kind="stable")[:5]
+                    entry["top"] = [[classes[i], _number(float(scores[i])), _number(float(logits[i]))] for i in order]
+            labels[path] = entry
+        plain = {k: v for k, v in sample.items() if k not in labels}
+        for key, value in list(plain.items()):
+            if isinstance(value, float) and not math.isfinite(value):
+                plain[key] = None
+        return {"id": sample_id, "labels": labels, "fields": plain}
 
 
 def _probabilities(logits: np.ndarray, model: str) -> np.ndarray:

@@ -123,8 +123,8 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
         return self.iter_samples()
 
     def _rowids(self) -> list[int]:
-        _, builder = self._builder()
         with read(self._root()._engine) as conn:
+            _, builder = self._builder()
             return list(conn.execute(builder.select([ROWID])).scalars())
 
     def iter_samples(self) -> Iterator[Sample]:
@@ -133,10 +133,10 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
         root = self._root()
         for start in range(0, len(rowids), ITER_CHUNK):
             chunk = rowids[start : start + ITER_CHUNK]
-            schema, builder = self._builder()
-            visible = self._visible_fields(schema)
-            sub = builder.select().subquery()
-            with read(root._engine) as conn:
+            with read(root._engine) as conn:  # each chunk: its schema and rows from one snapshot
+                schema, builder = self._builder()
+                visible = self._visible_fields(schema)
+                sub = builder.select().subquery()
                 rows = conn.execute(sa.select(sub).where(sub.c[ROWID].in_(chunk))).mappings().all()
             by_rowid = {row[ROWID]: row for row in rows}
             for rowid in chunk:
@@ -177,10 +177,10 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
         """
         if not isinstance(field_or_expr, str):
             return self.aggregate(aggs.Values(field_or_expr))
-        schema, builder = self._builder()
-        target = schema.field(field_or_expr)
-        columns = _columns_of(field_or_expr, target)
         with read(self._root()._engine) as conn:
+            schema, builder = self._builder()
+            target = schema.field(field_or_expr)
+            columns = _columns_of(field_or_expr, target)
             result = conn.execute(builder.select(columns))
             if len(columns) == 1:
                 return list(result.scalars())
@@ -189,11 +189,11 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
 
     def _value_lists(self, paths: Sequence[str]) -> list[list[Any]]:
         """Several scalar paths read in one query (one scan), as one list per path."""
-        schema, builder = self._builder()
-        for path in paths:
-            if path != ROWID:
-                schema.field(path)
         with read(self._root()._engine) as conn:
+            schema, builder = self._builder()
+            for path in paths:
+                if path != ROWID:
+                    schema.field(path)
             rows = conn.execute(builder.select(list(paths))).all()
         return [[row[i] for row in rows] for i in range(len(paths))]  # 10x faster than zip(*rows)
 
@@ -222,21 +222,22 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
         """Run one aggregation, or several in one snapshot (returns a list)."""
         single = isinstance(aggregations, aggs.Aggregation)
         items = [aggregations] if single else list(aggregations)
-        schema, builder = self._builder()
-        for item in items:
-            if item.expr is not None and item.expr.op == "field" and item.expr.args[0]:
-                schema.field(item.expr.args[0])  # unknown paths: the error lists the fields
-        specs = [item.spec(self) for item in items]
-        raw = store_aggregate.run(self._root()._engine, builder, specs)
-        kinds = [builder.compiler.kind(item.expr) if item.expr is not None else None for item in items]
+        with read(self._root()._engine):  # the schema, each spec's field checks and the query: one snapshot
+            schema, builder = self._builder()
+            for item in items:
+                if item.expr is not None and item.expr.op == "field" and item.expr.args[0]:
+                    schema.field(item.expr.args[0])  # unknown paths: the error lists the fields
+            specs = [item.spec(self) for item in items]
+            raw = store_aggregate.run(self._root()._engine, builder, specs)
+            kinds = [builder.compiler.kind(item.expr) if item.expr is not None else None for item in items]
         out = [item.parse(r, k) for item, r, k in zip(items, raw, kinds, strict=True)]
         return out[0] if single else out
 
     def count(self, field_or_expr: str | ViewExpression | None = None) -> int:
         """Number of samples, or of non-missing values of a field or expression."""
         if field_or_expr is None:
-            _, builder = self._builder()
             with read(self._root()._engine) as conn:
+                _, builder = self._builder()
                 return int(conn.execute(builder.count()).scalar() or 0)
         return self.aggregate(aggs.Count(field_or_expr))
 
@@ -280,13 +281,12 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
     def tag_samples(self, tags: str | Iterable[str]) -> None:
         """Add tags to every sample of this collection, e.g. ``view.tag_samples("review")``."""
         new = [tags] if isinstance(tags, str) else list(tags)
-        current = self.values("tags")
-        self.set_values("tags", [list(t or []) + [x for x in new if x not in (t or [])] for t in current])
+        self._root()._edit_tags(self, lambda current: current + [x for x in new if x not in current])
 
     def untag_samples(self, tags: str | Iterable[str]) -> None:
         """Remove tags from every sample of this collection."""
         gone = {tags} if isinstance(tags, str) else set(tags)
-        self.set_values("tags", [[x for x in (t or []) if x not in gone] for t in self.values("tags")])
+        self._root()._edit_tags(self, lambda current: [x for x in current if x not in gone])
 
     def count_sample_tags(self) -> dict[str, int]:
         """``{tag: number of samples}`` in this collection."""
@@ -323,19 +323,20 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
             dataset.get_field_schema(ftype=fo.EmbeddedDocumentField, embedded_doc_type=fo.Classification)
         """
         root = self._root()
-        schema, _ = root._sync()
-        visible = set(self._visible_fields(schema))
-        out = {}
-        paths = schema.paths() if flat else list(schema.fields)
-        for path in paths:
-            if path.split(".")[0] not in visible:
-                continue
-            field = root.get_field(path)
-            if ftype is not None and not isinstance(field, ftype):
-                continue
-            if embedded_doc_type is not None and getattr(field, "document_type", None) is not embedded_doc_type:
-                continue
-            out[path] = field
+        with read(root._engine):  # every field of the answer from one snapshot
+            schema, _ = root._sync()
+            visible = set(self._visible_fields(schema))
+            out = {}
+            paths = schema.paths() if flat else list(schema.fields)
+            for path in paths:
+                if path.split(".")[0] not in visible:
+                    continue
+                field = root.get_field(path)
+                if ftype is not None and not isinstance(field, ftype):
+                    continue
+                if embedded_doc_type is not None and getattr(field, "document_type", None) is not embedded_doc_type:
+                    continue
+                out[path] = field
         return out
 
     def has_field(self, path: str) -> bool:

@@ -12,13 +12,15 @@ Example::
 from __future__ import annotations
 
 import atexit
+import copy
 import logging
 import os
 import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -39,17 +41,17 @@ from bakeoff.core.schema import (
     unflatten,
 )
 from bakeoff.errors import (
-    BakeoffError,
     DatasetExistsError,
     DatasetNotFoundError,
     FieldError,
+    SampleNotFoundError,
     UnknownFieldError,
     brief,
     suggest,
 )
 from bakeoff.storage import catalog
 from bakeoff.storage import samples as store
-from bakeoff.storage.engine import get_engine, read, write
+from bakeoff.storage.engine import get_engine, lock_for_reading, read, write
 from bakeoff.storage.identifiers import check_field_path
 
 logger = logging.getLogger(__name__)
@@ -106,8 +108,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
         self._table_name: str = _row.samples_table
         self._created_at: datetime = _row.created_at
         self._last_loaded_at: datetime = _row.last_loaded_at
-        self._schema: Schema | None = None
-        self._table: sa.Table | None = None
+        self._synced: tuple[Schema, sa.Table] | None = None  # (schema, table) of the last schema version read
         self._info: dict[str, Any] | None = None
         with _instances_lock:
             _instances[(self._uri, self._id)] = self
@@ -238,18 +239,35 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
             raise DatasetNotFoundError(f"dataset {self._name!r} has been deleted")
 
     def _sync(self) -> tuple[Schema, sa.Table]:
-        """The current schema and table, re-read if another process or object changed them."""
+        """The schema and table as of the current read's snapshot (re-read when another process changed them).
+
+        Called inside a :func:`~bakeoff.storage.engine.read`, the schema comes from
+        the same snapshot as the rows the caller then reads: a field another process
+        adds or drops meanwhile is either there for the whole read or not at all.
+        Threads share this object (the App): each gets the pair for its own snapshot.
+        """
         self._check_alive()
         with read(self._engine) as conn:
+            present = lock_for_reading(conn, self._table_name)
             row = catalog.get_dataset(conn, id=self._id)
-            if row is None:
+            if row is None or not present:
                 self._deleted = True
                 raise DatasetNotFoundError(f"dataset {self._name!r} has been deleted")
             self._name, self._persistent = row.name, bool(row.persistent)
-            if self._schema is None or self._schema.version != row.schema_version:
-                self._schema = Schema.from_catalog(catalog.field_rows(conn, self._id), row.schema_version)
-                self._table = store.build_table(self._table_name, self._schema.columns())
-        return self._schema, self._table
+            cached = self._synced
+            if cached is None or cached[0].version != row.schema_version:
+                schema = Schema.from_catalog(catalog.field_rows(conn, self._id), row.schema_version)
+                cached = (schema, store.build_table(self._table_name, schema.columns()))
+                self._synced = cached  # one assignment: other threads see the old pair or the new one
+        return cached
+
+    @property
+    def _schema(self) -> Schema | None:
+        return self._synced[0] if self._synced else None
+
+    @_schema.setter
+    def _schema(self, value: None) -> None:  # writers set None: re-read on next use
+        self._synced = None
 
     def reload(self) -> None:
         """Re-read the schema and name from the database."""
@@ -327,9 +345,12 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
 
     def _set_values(self, field: str, values: Sequence[Any] | Mapping[str, Any], expand_schema: bool,
                     rowids: Callable[[], list[int]]) -> None:
-        """Implements ``collection.set_values``; ``rowids()`` gives the collection's rows in order."""
+        """Implements ``collection.set_values``; ``rowids()`` gives the collection's rows in order.
+
+        All values are written in one transaction: other readers see all of them or
+        none, and a killed process leaves none (a new field it created stays, empty).
+        """
         check_field_path(field)
-        schema, table = self._sync()
         head, _, sub = field.partition(".")
         if head in READONLY_FIELDS:
             raise FieldError(f"field {head!r} is set by bakeoff and cannot be assigned")
@@ -344,6 +365,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
                     f"set_values({field!r}, ...) got {len(vals)} values for {len(keys)} samples; "
                     "pass one value per sample in collection order, or a dict {sample_id: value}"
                 )
+        schema, _ = self._sync()
         if head not in schema.fields:
             if sub:
                 raise UnknownFieldError(f"unknown field {head!r}; set the whole document first")
@@ -354,8 +376,16 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
                     + (" (all values are None, so its type cannot be inferred)" if inferred is None else "")
                 )
             self._add_fields({head: inferred})
-            schema, table = self._sync()
-        target = schema.field(field)
+        with write(self._engine) as conn:
+            schema, table = self._sync()  # as of now: writers queue, so nothing changes it until commit
+            self._write_values(conn, schema, table, field, key, keys, vals)
+        self._analyze(len(keys))
+
+    def _write_values(self, conn, schema: Schema, table: sa.Table, field: str, key: str, keys: Sequence[Any],
+                      vals: Sequence[Any]) -> None:
+        """Write ``vals`` into ``field`` of the rows whose ``key`` (id or rowid) is ``keys``, in ``conn``'s transaction."""
+        head, _, sub = field.partition(".")
+        target = copy.copy(schema.field(field))  # the schema's Field is shared by threads: never mutate it
         target.path = field
         now = catalog.utcnow()
         rows = []
@@ -365,20 +395,32 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
             if sub and v is not None:
                 row[head] = True
             rows.append(row)
-        if sub:  # marker only where a value is set: keep other rows' documents as they are
-            with_value = [r for r in rows if head in r]
-            rows = [r for r in rows if head not in r]
-            self._update(table, key, with_value, len(keys) if key == "id" else None)
-        self._update(table, key, rows, len(keys) if key == "id" else None)
-
-    def _update(self, table: sa.Table, key: str, rows: list[dict[str, Any]], expected: int | None) -> None:
+        # with a sub-path, the document marker is set only where a value is: other rows' documents stay
+        groups = [[r for r in rows if head in r], [r for r in rows if head not in r]] if sub else [rows]
         matched = 0
-        for start in range(0, len(rows), WRITE_BATCH_SIZE):
-            with write(self._engine) as conn:
-                matched += store.update_rows(conn, table, key, rows[start : start + WRITE_BATCH_SIZE])
-        self._analyze(len(rows))
-        if key == "id" and matched < len(rows):
-            raise BakeoffError(f"{len(rows) - matched} of the given sample ids are not in dataset {self.name!r}")
+        for group in groups:
+            for start in range(0, len(group), WRITE_BATCH_SIZE):
+                matched += store.update_rows(conn, table, key, group[start : start + WRITE_BATCH_SIZE])
+        if key == "id" and matched < len(rows):  # raised inside the transaction: nothing is written
+            raise SampleNotFoundError(f"{len(rows) - matched} of the given sample ids are not in dataset "
+                                      f"{self.name!r}; nothing was written")
+
+    def _edit_tags(self, collection: SampleCollection, edit: Callable[[list[str]], list[str]]) -> None:
+        """Read and rewrite the tags of ``collection``'s samples in one write transaction.
+
+        Writers queue (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock), so the
+        tags read here are the latest and nobody else's change is lost: two
+        processes tagging at once both win.
+        """
+        with write(self._engine) as conn:
+            schema, table = self._sync()
+            _, builder = collection._builder()
+            rows = conn.execute(builder.select([store.ROWID, "tags"])).all()
+            changed = [(rowid, edit(list(tags or []))) for rowid, tags in rows]
+            changed = [(rowid, new) for (rowid, new), (_, old) in zip(changed, rows, strict=True) if new != (old or [])]
+            self._write_values(conn, schema, table, "tags", store.ROWID, [r for r, _ in changed],
+                               [t for _, t in changed])
+        self._analyze(len(changed))
 
     def _save_sample(self, sample: Sample) -> None:
         names = [n for n in sample._dirty if n not in READONLY_FIELDS]
@@ -505,6 +547,24 @@ def load_dataset(name: str) -> Dataset:
         catalog.update_dataset(conn, row.id, last_loaded_at=catalog.utcnow())
         row = catalog.get_dataset(conn, id=row.id)
     return _dataset_from_row(row)
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """Within the block, every read of this thread sees one snapshot of the database.
+
+    Single calls are consistent on their own (``count_values`` never mixes two
+    states); a snapshot makes several calls agree with each other while other
+    processes write. Writes inside the block are not visible to its reads.
+
+    Example::
+
+        with fo.snapshot():
+            n = dataset.count()
+            counts = dataset.count_values("clip_eval")   # sums to n, whatever another process writes
+    """
+    with read(get_engine(config.database_uri)):
+        yield
 
 
 def list_datasets(glob_patt: str | None = None) -> list[str]:

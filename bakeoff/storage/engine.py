@@ -180,22 +180,46 @@ def loads_json(data: str | bytes | memoryview) -> Any:
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """A write transaction: committed on success, rolled back on any error."""
-    with engine.connect() as conn:
-        conn.execution_options(bakeoff_write=True)
-        with conn.begin():
-            if conn.dialect.name == "postgresql":
-                # one writer at a time, as SQLite's BEGIN IMMEDIATE; released at commit or rollback
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
-            yield conn
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(bakeoff_write=True)
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    # one writer at a time, as SQLite's BEGIN IMMEDIATE; released at commit or rollback
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
+                yield conn
+    except sa.exc.OperationalError as error:
+        code = getattr(error.orig, "sqlstate", None)
+        if code == "55P03" or "database is locked" in str(error.orig):
+            raise StorageError(
+                f"gave up waiting {BUSY_TIMEOUT_MS // 1000} s for the database: another process holds it (a long "
+                "write, or on PostgreSQL a read in progress while this changes the fields, e.g. a fo.snapshot() "
+                "block); nothing was written, try again"
+            ) from error
+        raise
+
+
+_held_reads = threading.local()
 
 
 @contextmanager
 def read(engine: Engine) -> Iterator[Connection]:
-    """A read-only transaction (one consistent snapshot)."""
+    """A read-only transaction: one consistent snapshot of schema and rows.
+
+    Reads nest: inside an open ``read`` of the same engine on the same thread,
+    ``read`` yields that transaction's connection, so a whole call (the schema,
+    then the query) or a whole App request sees one snapshot.
+    """
+    held: dict[int, Connection] = _held_reads.__dict__.setdefault("by_engine", {})
+    outer = held.get(id(engine))
+    if outer is not None:
+        yield outer
+        return
     with engine.connect() as conn:
         with conn.begin():
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            held[id(engine)] = conn
             try:
                 yield conn
             except sa.exc.DBAPIError as error:
@@ -203,6 +227,30 @@ def read(engine: Engine) -> Iterator[Connection]:
                 if typed is error:
                     raise
                 raise typed from error
+            finally:
+                held.pop(id(engine), None)
+
+
+def lock_for_reading(conn: Connection, table_name: str) -> bool:
+    """On PostgreSQL, hold ``table_name`` against schema changes until this read ends; False if it is gone.
+
+    PostgreSQL resolves a table's columns when a statement runs, not from the
+    transaction's snapshot, so a column dropped by another process after the
+    catalog was read would fail the query. ``LOCK TABLE`` takes no snapshot:
+    issued first, it waits for a schema change in flight, then the snapshot
+    (taken by the next statement) sees its result, and later changes wait for
+    this read. SQLite's snapshot covers its schema already.
+    """
+    if conn.dialect.name != "postgresql":
+        return True
+    savepoint = conn.begin_nested()  # a dropped table must not abort the whole read
+    try:
+        conn.exec_driver_sql(f'LOCK TABLE "{table_name}" IN ACCESS SHARE MODE')
+    except sa.exc.ProgrammingError:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    return True
 
 
 #: what a refused read query means: (error class, PostgreSQL SQLSTATE prefixes, words of SQLite's or psycopg's
