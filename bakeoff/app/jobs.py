@@ -21,10 +21,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bakeoff.app.views import ViewSpec
+from bakeoff.storage.identifiers import FIELD_NAME_PATTERN
 
 logger = logging.getLogger(__name__)
 
-_FIELD_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_FIELD_NAME = FIELD_NAME_PATTERN  # the rule the library checks names with (bakeoff.storage.identifiers)
 
 
 class JobCancelled(Exception):

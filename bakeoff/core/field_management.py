@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ from bakeoff.errors import FieldError, FieldTypeError, UnknownFieldError, brief,
 from bakeoff.storage import catalog
 from bakeoff.storage import samples as store
 from bakeoff.storage.engine import write
-from bakeoff.storage.identifiers import check_field_name, check_field_path
+from bakeoff.storage.identifiers import check_field_name, check_field_path, check_no_case_clash
 
 
 def auto_indexed_columns(path: str, field: Field) -> list[str]:
@@ -83,22 +84,31 @@ class FieldManagement:
         self._add_fields({path: field})
 
     def _add_fields(self, fields: Mapping[str, Field]) -> None:
-        schema, table = self._sync()
+        """Add the fields that are missing (one transaction); an existing field must have the same type.
+
+        The schema is checked inside the write transaction: writers queue, so two
+        processes adding the same field (or ``A`` and ``a``) cannot both pass the check.
+        """
         for path, field in fields.items():
             check_field_name(path)
             for column in field_columns(path, field):
                 check_field_path(column)
-            if path in schema.fields:
-                if schema.fields[path] == field:
-                    continue
-                raise FieldError(
-                    f"field {path!r} exists already as {schema.fields[path]!r}; "
-                    f"delete or rename it before adding it as {field!r}"
-                )
-        new = {p: f for p, f in fields.items() if p not in schema.fields}
-        if not new:
-            return
+        check_no_case_clash(fields)
+        schema, _ = self._sync()
+        if all(schema.fields.get(path) == field for path, field in fields.items()):
+            return  # nothing to add (add_samples asks each time): no write transaction
         with write(self._engine) as conn:
+            schema, table = self._sync()
+            for path, field in fields.items():
+                if path in schema.fields and schema.fields[path] != field:
+                    raise FieldError(
+                        f"field {path!r} exists already as {schema.fields[path]!r}; "
+                        f"delete or rename it before adding it as {field!r}"
+                    )
+            new = {p: f for p, f in fields.items() if p not in schema.fields}
+            if not new:
+                return
+            check_no_case_clash(new, schema.fields)
             columns = {}
             rows = []
             for path, field in new.items():
@@ -128,17 +138,18 @@ class FieldManagement:
         self._schema = None
 
     def rename_sample_field(self, field_name: str, new_field_name: str) -> None:
-        """Rename a field (its values and description move with it)."""
-        schema, table = self._sync()
-        self._check_user_field(schema, field_name, "rename")
+        """Rename a field (its values and description move with it); ``"A"`` to ``"a"`` is allowed."""
         check_field_name(new_field_name)
-        if new_field_name in schema.fields:
-            raise FieldError(f"cannot rename {field_name!r} to {new_field_name!r}: a field of that name exists")
-        old = field_columns(field_name, schema.fields[field_name])
-        mapping = {c: new_field_name + c[len(field_name):] for c in old}
-        for column in mapping.values():
-            check_field_path(column)
         with write(self._engine) as conn:
+            schema, table = self._sync()  # as of now: writers queue
+            self._check_user_field(schema, field_name, "rename")
+            if new_field_name in schema.fields:
+                raise FieldError(f"cannot rename {field_name!r} to {new_field_name!r}: a field of that name exists")
+            check_no_case_clash([new_field_name], [n for n in schema.fields if n != field_name])
+            old = field_columns(field_name, schema.fields[field_name])
+            mapping = {c: new_field_name + c[len(field_name):] for c in old}
+            for column in mapping.values():
+                check_field_path(column)
             store.rename_columns(conn, table, mapping)
             catalog.rename_fields(conn, self._id, mapping)
         self._schema = None
@@ -157,7 +168,9 @@ class FieldManagement:
         if field is None:
             if not create:
                 raise UnknownFieldError(f"unknown field {name!r}; pass create=True to add it")
+            check_no_case_clash([name], schema.fields)  # now, not when the sample is saved
             return value
+        field = copy.copy(field)  # the schema's Field is shared by threads: name the path on a copy
         field.path = name
         return field.validate(value)
 

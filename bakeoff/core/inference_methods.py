@@ -70,7 +70,17 @@ class InferenceMethods:
         return list_model_runs(self._root())
 
     def get_model_run_info(self, label_field: str) -> dict[str, Any]:
-        """Model, fingerprint, classes, prompts, counts, duration and failures of the run that wrote a field."""
+        """The run that wrote a field: ``config`` (model, fingerprint, classes, prompts, ``status``) and ``results``.
+
+        ``results`` describe the whole field, over every call of a resumed run:
+        ``num_values`` (samples with a value), ``num_failed`` and ``failures``
+        (``{sample_id: reason}`` of the failures no later call retried with success;
+        at most 1,000 named), ``num_samples`` (the two together), ``calls`` (each
+        call's ``started_at``, ``ended_at``, ``planned``, ``num_samples``,
+        ``num_failed``, ``interrupted``), totals of ``encoded``, ``from_cache``,
+        ``decoded`` and ``duration_s``, and the last call's ``backend``. They are
+        written with each committed batch, so they hold after a ``kill -9`` too.
+        """
         from bakeoff.inference.pipeline import get_model_run_info
 
         return get_model_run_info(self._root(), label_field)

@@ -59,12 +59,22 @@ class Task:
     confidence_thresh: float | None
     rowids: set[int] = field(default_factory=set)
     text_emb: np.ndarray | None = None
-    failures: dict[str, str] = field(default_factory=dict)
-    num_failed: int = 0
+    num_failed: int = 0  # in this call
     from_cache: int = 0
     encoded: int = 0
     encode_s: float = 0.0
     written: int = 0
+    #: set by :func:`plan`: whether this call resumes an interrupted run, that run's record, and how many
+    #: samples of the collection had a value when this call started
+    resume: bool = False
+    previous: dict[str, Any] | None = None
+    done_before: int = 0
+    #: the run's config as saved while it runs, and its results: every call on the field (see :func:`open_history`)
+    config: dict[str, Any] | None = None
+    history: dict[str, Any] = field(default_factory=dict)
+    #: failures past MAX_RECORDED_FAILURES, counted but not named: of earlier calls, and of this one
+    earlier_unnamed: int = 0
+    unnamed: int = 0
 
     def run_config(self, batch_size: int) -> dict[str, Any]:
         model = self.model
@@ -103,12 +113,14 @@ def _prepare_tasks(collection: SampleCollection, models: Mapping[str, Any], stor
                    confidence_thresh: float | None, batch_size: int) -> list[Task]:
     from bakeoff.core.fields import EmbeddedDocumentField
     from bakeoff.core.labels import Classification
-    from bakeoff.storage.identifiers import check_field_name
+    from bakeoff.storage.identifiers import check_field_name, check_no_case_clash
 
     root = collection._root()
     tasks = []
-    for label_field, model in models.items():
+    for label_field in models:
         check_field_name(label_field)
+    check_no_case_clash(models, root._sync()[0].fields)  # before any model work or any field is made
+    for label_field, model in models.items():
         if not hasattr(model, "encode_images") or not hasattr(model, "fingerprint"):
             raise TypeError(f"{label_field!r}: {model!r} is not a zero-shot model; load one with "
                             "bakeoff.zoo.load_zoo_model(...)")
@@ -137,12 +149,15 @@ def plan(collection: SampleCollection, tasks: list[Task], batch_size: int) -> li
         resume = (previous is not None and (previous["config"] or {}).get("status") == "running"
                   and {k: v for k, v in previous["config"].items() if k not in ("status", "batch_size")}
                   == {k: v for k, v in config.items() if k != "batch_size"})
+        task.resume, task.previous = resume, previous
         if resume:
             missing = collection.match(~F(task.field).exists())
             task.rowids = set(missing._value_lists(["_rowid"])[0]) if len(missing) else set()
+            task.done_before = len(rows) - len(task.rowids)
             logger.info("resuming %r: %d samples left", task.field, len(task.rowids))
         else:
             task.rowids = {r[0] for r in rows}
+            task.done_before = 0
     needed = set().union(*(t.rowids for t in tasks)) if tasks else set()
     return [r for r in rows if r[0] in needed]
 
@@ -194,6 +209,7 @@ def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Ite
     _, table = root._sync()
     now = catalog.utcnow()
     updates: list[tuple[list[dict[str, Any]]]] = []
+    histories: list[tuple[Task, list[str], list[tuple[str, str]]]] = []
     cache_rows: dict[str, list[tuple[str, int, int, np.ndarray]]] = {}
     for task in tasks:
         members = [it for it in batch if it.rowid in task.rowids]
@@ -225,22 +241,127 @@ def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Ite
                 rows.append({store.ROWID: it.rowid, "last_modified_at": now, f: True, f"{f}.label": labels[i],
                              f"{f}.confidence": float(confidences[i]),
                              f"{f}.logits": logits[i].astype(np.float32) if task.store_logits else None})
+        failed = [(it.sample_id, it.error) for it in members if it.error is not None]
         for it in members:
             if it.error is not None:
                 task.num_failed += 1
-                if len(task.failures) < MAX_RECORDED_FAILURES:
-                    task.failures[it.sample_id] = it.error
                 f = task.field
                 rows.append({store.ROWID: it.rowid, "last_modified_at": now, f: None, f"{f}.label": None,
                              f"{f}.confidence": None, f"{f}.logits": None})
         task.written += len(rows)
         updates.append((rows,))
-    with write(root._engine) as conn:
-        for (rows,) in updates:
-            if rows:
-                store.update_rows(conn, table, store.ROWID, rows)
-        for fingerprint, rows in cache_rows.items():
-            put_embeddings(conn, fingerprint, rows)
+        histories.append((task, [it.sample_id for it in good], failed))
+    kept = [(task, _copy_history(task.history), task.unnamed) for task, _, _ in histories if task.config is not None]
+    for task, succeeded, failed in histories:
+        if task.config is not None:
+            record_batch(task, succeeded, failed)
+    try:
+        with write(root._engine) as conn:
+            for (rows,) in updates:
+                if rows:
+                    store.update_rows(conn, table, store.ROWID, rows)
+            for fingerprint, rows in cache_rows.items():
+                put_embeddings(conn, fingerprint, rows)
+            for task, _, _ in histories:  # the run's record moves with its values: exact even after kill -9
+                if task.config is not None:
+                    catalog.put_run(conn, root._id, RUN_TYPE, task.field, task.config, task.history)
+    except BaseException:
+        for task, history, unnamed in kept:  # nothing of this batch was written
+            task.history, task.unnamed = history, unnamed
+        raise
+
+
+# -- the run's record: every call that wrote the field ----------------------------------------
+
+
+def _timestamp(value: Any = None) -> str | None:
+    from bakeoff.storage import catalog
+
+    value = catalog.utcnow() if value is None else value
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def open_history(task: Task, planned: int) -> None:
+    """Start this call's entry in the run's results; a resumed run keeps what its earlier calls did.
+
+    ``results`` describe the whole field: ``num_values`` (samples with a value), ``num_failed`` and
+    ``failures`` (every failure not retried with success since, at most MAX_RECORDED_FAILURES named),
+    ``num_samples`` (the two together) and ``calls``: each call's ``started_at``, ``ended_at``,
+    ``planned`` and processed ``num_samples``, ``num_failed`` and ``interrupted``.
+    """
+    earlier = (task.previous or {}).get("results") or {} if task.resume else {}
+    calls = [dict(call) for call in earlier.get("calls") or []]
+    for call in calls:
+        if call.get("ended_at") is None:  # its process was killed: its last committed batch is all we know
+            call["ended_at"] = _timestamp((task.previous or {}).get("updated_at"))
+            call["interrupted"] = True
+    failures = dict(earlier.get("failures") or {})
+    task.earlier_unnamed = max(0, int(earlier.get("num_failed") or 0) - len(failures))
+    task.unnamed = 0
+    calls.append({"started_at": _timestamp(), "ended_at": None, "planned": planned, "num_samples": 0, "num_failed": 0,
+                  "interrupted": False})
+    task.history = {"num_samples": 0, "num_values": task.done_before, "num_failed": 0, "failures": failures,
+                    "calls": calls}
+    _count(task)
+
+
+def _copy_history(history: dict[str, Any]) -> dict[str, Any]:
+    """What :func:`record_batch` changes, copied (the earlier calls' entries stay as they are)."""
+    return {**history, "failures": dict(history["failures"]), "calls": [*history["calls"][:-1], dict(history["calls"][-1])]}
+
+
+def _count(task: Task) -> None:
+    history = task.history
+    history["num_failed"] = len(history["failures"]) + task.earlier_unnamed + task.unnamed
+    history["num_samples"] = history["num_values"] + history["num_failed"]
+
+
+def record_batch(task: Task, succeeded: list[str], failed: list[tuple[str, str]]) -> None:
+    """Count a batch in the run's results: a success removes an earlier failure of that sample."""
+    history, call = task.history, task.history["calls"][-1]
+    failures = history["failures"]
+    for sample_id in succeeded:
+        failures.pop(sample_id, None)
+    for sample_id, reason in failed:
+        if sample_id in failures or len(failures) < MAX_RECORDED_FAILURES:
+            failures[sample_id] = reason
+        else:
+            task.unnamed += 1
+    history["num_values"] += len(succeeded)
+    call["num_samples"] += len(succeeded) + len(failed)
+    call["num_failed"] += len(failed)
+    _count(task)
+
+
+def close_history(task: Task, interrupted: bool, decoded: int, duration_s: float,
+                  extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """End this call's entry; the run's results, with totals over the calls and the last call's backend."""
+    call = task.history["calls"][-1]
+    call.update({"ended_at": _timestamp(), "interrupted": interrupted, "encoded": task.encoded,
+                 "from_cache": task.from_cache, "decoded": decoded, "duration_s": duration_s, "backend": "local",
+                 **(extra or {})})
+    if not interrupted:
+        task.earlier_unnamed = 0  # a finished call retried every earlier failure it could see (all were missing)
+    _count(task)
+    calls = task.history["calls"]
+    totals = {key: sum(c.get(key) or 0 for c in calls) for key in ("encoded", "from_cache", "decoded", "duration_s")}
+    last = {k: v for k, v in call.items() if k not in ("started_at", "ended_at", "planned", "num_samples",
+                                                        "num_failed", "interrupted", *totals)}
+    return {**task.history, **totals, **last}
+
+
+def interrupt(collection: SampleCollection, tasks: list[Task], decoded: int, started: float,
+              extra: dict[str, Any] | None = None) -> None:
+    """Record that this call stopped early (an exception, Ctrl-C); the status stays "running" so the next call resumes."""
+    root = collection._root()
+    for task in tasks:
+        if task.config is None or not task.history:
+            continue
+        results = close_history(task, True, decoded, time.perf_counter() - started, extra)
+        try:
+            root._save_run(RUN_TYPE, task.field, task.config, results)
+        except Exception:  # noqa: BLE001 - never hide the error that stopped the run; the next call fills this in
+            logger.debug("could not record the interruption of %r", task.field, exc_info=True)
 
 
 def identify(root, tasks: list[Task], items: list[Item], use_cache: bool) -> None:
@@ -314,7 +435,9 @@ def begin(collection: SampleCollection, models: Mapping[str, Any], batch_size: i
     tasks = _prepare_tasks(collection, models, store_logits, confidence_thresh, batch_size)
     rows = plan(collection, tasks, batch_size)
     for task in tasks:
-        root._save_run(RUN_TYPE, task.field, {**task.run_config(batch_size), "status": "running"})
+        task.config = {**task.run_config(batch_size), "status": "running"}
+        open_history(task, len(task.rowids))
+        root._save_run(RUN_TYPE, task.field, task.config, task.history)
     return tasks, rows, batch_size
 
 
@@ -327,10 +450,8 @@ def finish(collection: SampleCollection, tasks: list[Task], rows: list, batch_si
         summary.failed += task.num_failed
         summary.per_field[task.field] = {"processed": len(task.rowids), "encoded": task.encoded,
                                          "from_cache": task.from_cache, "failed": task.num_failed}
-        root._save_run(RUN_TYPE, task.field, {**task.run_config(batch_size), "status": "complete"},
-                       {"num_samples": len(task.rowids), "num_failed": task.num_failed, "failures": task.failures,
-                        "encoded": task.encoded, "from_cache": task.from_cache, "decoded": decoded,
-                        "duration_s": summary.duration_s, "backend": "local", **(extra or {})})
+        results = close_history(task, False, decoded, summary.duration_s, extra)
+        root._save_run(RUN_TYPE, task.field, {**task.run_config(batch_size), "status": "complete"}, results)
     root._analyze(len(rows))
     if summary.failed:
         logger.warning("%d of %d images could not be read; their fields are empty and the errors are in "
@@ -417,6 +538,7 @@ def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int
     window = max(2 * batch_size, 4 * workers)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bakeoff-decode")
     tuner = ThreadTuner(tasks, batch_size)
+    stopped = True
     try:
         pending: deque[tuple[Item, Future | None]] = deque()
         position = 0
@@ -446,7 +568,10 @@ def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int
         if batch:
             write_batch(collection, tasks, batch, use_cache)
             bar.advance(len(batch))
+        stopped = False
     finally:
+        if stopped:
+            interrupt(collection, tasks, decoded, started)
         pool.shutdown(wait=True, cancel_futures=True)
         tuner.restore()
         bar.close()

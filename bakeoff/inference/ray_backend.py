@@ -40,6 +40,7 @@ from bakeoff.inference.pipeline import (
     encode,
     finish,
     identify,
+    interrupt,
     write_batch,
 )
 
@@ -121,6 +122,7 @@ def run_on_ray(collection: SampleCollection, models: Mapping[str, Any], batch_si
     tasks, rows, batch_size = begin(collection, models, batch_size, store_logits, confidence_thresh)
     bar = Progress(progress, len(rows), ", ".join(models) + " (ray)")
     decoded = 0
+    extra = {"backend": "ray", "replicas": replicas, "num_gpus_per_replica": num_gpus}
     try:
         # one Ray Data run per chunk bounds the driver's memory on millions of images
         for start in range(0, len(rows), RAY_CHUNK):
@@ -128,10 +130,12 @@ def run_on_ray(collection: SampleCollection, models: Mapping[str, Any], batch_si
                                   use_cache, bar, max_pixels or DEFAULT_MAX_PIXELS,
                                   draft_size if draft_size is not None else DEFAULT_DRAFT_SIZE, replicas, num_gpus,
                                   num_cpus)
+    except BaseException:
+        interrupt(collection, tasks, decoded, started, extra)  # the run info says this call stopped early
+        raise
     finally:
         bar.close()
-    return finish(collection, tasks, rows, batch_size, decoded, started,
-                  {"backend": "ray", "replicas": replicas, "num_gpus_per_replica": num_gpus})
+    return finish(collection, tasks, rows, batch_size, decoded, started, extra)
 
 
 def _run_chunk(ray, collection, tasks: list[Task], rows: list, batch_size: int, skip_failures: bool,

@@ -210,8 +210,15 @@ def test_kill_minus_nine_then_resume_gives_the_uninterrupted_result(photos, clip
     done = photos.count("p")
     assert 12 <= done < 40  # whole batches of 4 survived, the rest is missing
 
+    killed = photos.get_model_run_info("p")["results"]  # written with each batch: exact after kill -9
+    assert killed["num_values"] == done and killed["calls"][0]["num_samples"] == done
     summary = photos.apply_model(model, label_field="p", batch_size=4, store_logits=True)
     assert summary.per_field["p"]["processed"] == 40 - done  # only what was missing
+    results = photos.get_model_run_info("p")["results"]
+    assert results["num_samples"] == results["num_values"] == 40 and results["num_failed"] == 0
+    first, second = results["calls"]
+    assert first["interrupted"] and first["ended_at"] is not None and first["num_samples"] == done
+    assert not second["interrupted"] and second["num_samples"] == second["planned"] == 40 - done
     assert photos.values("p.label") == reference.values("p.label")
     np.testing.assert_allclose(np.stack(photos.values("p.logits")), np.stack(reference.values("p.logits")), atol=1e-6)
     assert photos.count("p") == 40 and len(set(photos.values("id"))) == 40
@@ -426,3 +433,100 @@ def test_import_finds_the_unreadable_images_that_apply_model_finds(broken, clip_
     failures = broken.get_model_run_info("p")["results"]["failures"]
     assert unreadable == {Path(broken[i].filepath).name for i in failures}
     assert unreadable == {"01_empty.jpg", "02_truncated.jpg", "03_text.jpg", "06_missing.jpg"}
+
+
+# -- the run info of a resumed run describes the whole field ------------------------------------------
+
+
+@pytest.fixture
+def shapes_with_broken(tmp_path, make_image):
+    """60 tiny images, three of them (positions 5, 25, 50) not images at all."""
+    colors = [(200, 30, 30), (30, 200, 30), (30, 30, 200)]
+    paths = []
+    for k in range(60):
+        path = tmp_path / "shapes" / f"{k:02d}.png"
+        if k in (5, 25, 50):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("not an image")
+        else:
+            make_image(path, size=(24, 24), color=colors[k % 3])
+        paths.append(path)
+    dataset = fo.Dataset()
+    dataset.add_samples([fo.Sample(p) for p in paths])
+    return dataset
+
+
+def _demo_model():
+    return foz.load_zoo_model("demo-openclip", classes=["red square", "green square", "blue square"])
+
+
+def _stop_at(limit):
+    def progress(done, total):
+        if done >= limit:
+            raise KeyboardInterrupt
+    return progress
+
+
+def test_the_run_info_of_a_resumed_run_describes_every_call(shapes_with_broken, make_image):
+    dataset, model = shapes_with_broken, _demo_model()
+    ids = dataset.values("id")
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C after two batches: 16 samples, one of them (5) unreadable
+        dataset.apply_model(model, label_field="p", batch_size=8, progress=_stop_at(16))
+    info = dataset.get_model_run_info("p")
+    assert info["config"]["status"] == "running"
+    results = info["results"]
+    assert (results["num_samples"], results["num_values"], results["num_failed"]) == (16, 15, 1)
+    assert list(results["failures"]) == [ids[5]]
+    (call,) = results["calls"]
+    assert call["interrupted"] and call["ended_at"] >= call["started_at"]
+    assert (call["planned"], call["num_samples"], call["num_failed"]) == (60, 16, 1)
+
+    make_image(Path(dataset[ids[5]].filepath), size=(24, 24))  # fixed meanwhile: the resumed call reads it
+    summary = dataset.apply_model(model, label_field="p", batch_size=8, progress=False)
+    assert summary.num_samples == 45 and summary.failed == 2
+    info = dataset.get_model_run_info("p")
+    assert info["config"]["status"] == "complete"
+    results = info["results"]
+    assert (results["num_samples"], results["num_values"], results["num_failed"]) == (60, 58, 2)
+    assert results["num_values"] == dataset.count("p")
+    assert sorted(results["failures"]) == sorted([ids[25], ids[50]])  # 5's failure went with its success
+    first, second = results["calls"]
+    assert first["interrupted"] and (first["num_samples"], first["num_failed"]) == (16, 1)
+    assert not second["interrupted"] and (second["planned"], second["num_samples"], second["num_failed"]) == (45, 45, 2)
+    assert second["started_at"] >= first["ended_at"] and second["ended_at"] >= second["started_at"]
+    assert results["encoded"] == first["encoded"] + second["encoded"] == 58  # totals over the calls
+    assert results["backend"] == "local"
+
+
+def test_every_interrupted_call_is_listed_and_a_new_run_starts_afresh(shapes_with_broken):
+    dataset, model = shapes_with_broken, _demo_model()
+    for limit in (8, 16, 8):  # three Ctrl-Cs: 8 + 16 + 8 samples (each call counts from its own start)
+        with pytest.raises(KeyboardInterrupt):
+            dataset.apply_model(model, label_field="p", batch_size=8, progress=_stop_at(limit))
+    dataset.apply_model(model, label_field="p", batch_size=8, progress=False)
+    results = dataset.get_model_run_info("p")["results"]
+    assert [c["num_samples"] for c in results["calls"]] == [8, 16, 8, 32]
+    # what was missing at each start: the unreadable 5 is tried by every call, 25 from the third on
+    assert [c["planned"] for c in results["calls"]] == [60, 53, 38, 32]
+    assert [c["num_failed"] for c in results["calls"]] == [1, 1, 2, 3]
+    assert [c["interrupted"] for c in results["calls"]] == [True, True, True, False]
+    assert (results["num_samples"], results["num_values"], results["num_failed"]) == (60, 57, 3)
+    assert dataset.count("p") == 57
+
+    dataset.apply_model(model, label_field="p", batch_size=8, progress=False)  # finished: a new run, not a resume
+    results = dataset.get_model_run_info("p")["results"]
+    assert len(results["calls"]) == 1 and results["calls"][0]["planned"] == 60
+    assert (results["num_samples"], results["num_values"], results["num_failed"]) == (60, 57, 3)
+
+
+def test_a_run_stopped_by_an_unreadable_image_is_recorded_as_interrupted(shapes_with_broken):
+    dataset, model = shapes_with_broken, _demo_model()
+    with pytest.raises(ImageDecodeError):
+        dataset.apply_model(model, label_field="p", batch_size=4, skip_failures=False, progress=False)
+    results = dataset.get_model_run_info("p")["results"]
+    (call,) = results["calls"]
+    assert call["interrupted"] and call["num_samples"] == results["num_values"] == dataset.count("p") == 5  # 0-3, then 4 before 5 failed
+    dataset.apply_model(model, label_field="p", batch_size=4, progress=False)
+    results = dataset.get_model_run_info("p")["results"]
+    assert (results["num_samples"], results["num_values"], results["num_failed"]) == (60, 57, 3)
+    assert [c["interrupted"] for c in results["calls"]] == [True, False]
