@@ -127,11 +127,11 @@ class FieldManagement:
         self.delete_sample_fields([field_name])
 
     def delete_sample_fields(self, field_names: Iterable[str]) -> None:
-        schema, table = self._sync()
         names = list(field_names)
-        for name in names:
-            self._check_user_field(schema, name, "delete")
         with write(self._engine) as conn:
+            schema, table = self._sync()  # inside the write: another process may have just deleted one of them
+            for name in names:
+                self._check_user_field(schema, name, "delete")
             columns = [c for name in names for c in field_columns(name, schema.fields[name])]
             store.drop_columns(conn, table, columns)
             catalog.delete_fields(conn, self._id, columns)
