@@ -34,6 +34,7 @@ from bakeoff.core.dataset import (
     list_datasets,
     load_dataset,
     snapshot,
+    transaction,
 )
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.expressions import ViewExpression, ViewField
@@ -107,5 +108,5 @@ __all__ = [
     "Label", "ListField", "Metadata", "ObjectIdField", "Sample", "SampleNotFoundError", "StorageError",
     "StringField", "UnknownFieldError", "VectorField", "ZooDownloadError", "ZooError", "__version__", "config",
     "dataset_exists", "delete_dataset", "delete_non_persistent_datasets", "list_datasets", "load_dataset", "snapshot",
-    "types",
+    "transaction", "types",
 ]

@@ -203,18 +203,18 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
         The database computes and writes the values in one statement (no rows travel to Python).
         """
         root = self._root()
-        schema, builder = self._builder()
-        target = schema.field(field)
-        if target.kind in (None, "marker", "json", "f32array"):
-            raise TypeError(f"cannot compute {field!r} ({type(target).__name__}) from an expression")
-        value = builder.compiler.value(expr)
-        rowids = None if not self._stage_list() else builder.select([ROWID]).subquery().select()
         from bakeoff.storage import catalog
         from bakeoff.storage import samples as store
         from bakeoff.storage.engine import write
 
-        _, table = root._sync()
-        with write(root._engine) as conn:
+        with write(root._engine) as conn:  # the schema, the expression and the update: one transaction
+            schema, builder = self._builder()
+            target = schema.field(field)
+            if target.kind in (None, "marker", "json", "f32array"):
+                raise TypeError(f"cannot compute {field!r} ({type(target).__name__}) from an expression")
+            value = builder.compiler.value(expr)
+            rowids = None if not self._stage_list() else builder.select([ROWID]).subquery().select()
+            table = builder.table  # the same Table object the expression refers to
             store.update_from_query(conn, table, {field: value, "last_modified_at": catalog.utcnow()}, rowids)
         root._analyze(1 << 30)
 

@@ -51,7 +51,7 @@ from bakeoff.errors import (
 )
 from bakeoff.storage import catalog
 from bakeoff.storage import samples as store
-from bakeoff.storage.engine import get_engine, lock_for_reading, read, write
+from bakeoff.storage.engine import get_engine, in_write, lock_for_reading, read, write
 from bakeoff.storage.identifiers import check_field_path
 
 logger = logging.getLogger(__name__)
@@ -255,10 +255,11 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
                 raise DatasetNotFoundError(f"dataset {self._name!r} has been deleted")
             self._name, self._persistent = row.name, bool(row.persistent)
             cached = self._synced
-            if cached is None or cached[0].version != row.schema_version:
+            if cached is None or cached[0].version != row.schema_version or in_write(conn):
                 schema = Schema.from_catalog(catalog.field_rows(conn, self._id), row.schema_version)
                 cached = (schema, store.build_table(self._table_name, schema.columns()))
-                self._synced = cached  # one assignment: other threads see the old pair or the new one
+                if not in_write(conn):  # an uncommitted schema may yet be rolled back: never cache it
+                    self._synced = cached  # one assignment: other threads see the old pair or the new one
         return cached
 
     @property
@@ -564,6 +565,23 @@ def snapshot() -> Iterator[None]:
             counts = dataset.count_values("clip_eval")   # sums to n, whatever another process writes
     """
     with read(get_engine(config.database_uri)):
+        yield
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """Within the block, this thread's writes commit together at its end, or not at all if it raises.
+
+    Reads inside see the block's own changes; other processes see none of them
+    until the end. Writers queue behind the block, so keep it short.
+
+    Example::
+
+        with fo.transaction():
+            dataset.delete_sample_field("old_eval")
+            dataset.set_values("reviewed", [True] * len(dataset))
+    """
+    with write(get_engine(config.database_uri)):
         yield
 
 

@@ -289,26 +289,29 @@ def _top_k_correct(logits: list, ytrue: list[str], ypred: list[str], order: list
 
 
 def _store(collection, eval_key, ids, values, method, pred_field, gt_field, classes, missing, k) -> None:
+    from bakeoff.core.dataset import transaction
     from bakeoff.core.fields import BooleanField, StringField
     from bakeoff.core.view import DatasetView
 
     root = collection._root()
     ftype = StringField if method == "binary" else BooleanField
-    if root.has_field(eval_key):
-        existing = root._load_run(RUN_TYPE, eval_key)
-        if existing is None:
-            raise FieldError(f"field {eval_key!r} exists and is not an evaluation; pick another eval_key")
-        root.delete_sample_field(eval_key)  # re-running an evaluation replaces it
-    root.add_sample_field(eval_key, ftype)
-    if method == "simple" and missing == DEFAULT_MISSING:
-        # computed where the data is: one UPDATE statement, no rows sent back and forth
-        collection._set_field_from_expression(eval_key, _simple_expression(pred_field, gt_field))
-    elif ids:
-        collection.set_values(eval_key, dict(zip(ids, values, strict=True)))
     stages = collection._stage_list() if isinstance(collection, DatasetView) else []
     config = {"method": method, "pred_field": pred_field, "gt_field": gt_field, "classes": classes,
               "missing": missing, "k": k, "eval_fields": [eval_key], "view": [s.to_dict() for s in stages]}
-    root._save_run(RUN_TYPE, eval_key, config)
+    # one transaction: other processes see the old evaluation or the new one, and a killed process leaves the old
+    with transaction():
+        if root.has_field(eval_key):
+            existing = root._load_run(RUN_TYPE, eval_key)
+            if existing is None:
+                raise FieldError(f"field {eval_key!r} exists and is not an evaluation; pick another eval_key")
+            root.delete_sample_field(eval_key)  # re-running an evaluation replaces it
+        root.add_sample_field(eval_key, ftype)
+        if method == "simple" and missing == DEFAULT_MISSING:
+            # computed where the data is: one UPDATE statement, no rows sent back and forth
+            collection._set_field_from_expression(eval_key, _simple_expression(pred_field, gt_field))
+        elif ids:
+            collection.set_values(eval_key, dict(zip(ids, values, strict=True)))
+        root._save_run(RUN_TYPE, eval_key, config)
 
 
 # -- managing runs ----------------------------------------------------------------------------

@@ -177,9 +177,28 @@ def loads_json(data: str | bytes | memoryview) -> Any:
 # -- transactions -----------------------------------------------------------------------------
 
 
+#: per thread: the transaction open on each engine (reads and writes inside it use it: they nest)
+_held = threading.local()
+
+
+def _held_transactions() -> dict[int, Connection]:
+    return _held.__dict__.setdefault("by_engine", {})
+
+
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
-    """A write transaction: committed on success, rolled back on any error."""
+    """A write transaction: committed on success, rolled back on any error.
+
+    Writes nest: inside an open ``write`` of the same engine on the same thread,
+    ``write`` (and ``read``) use that transaction, so several steps a user sees
+    as one call (an evaluation: drop the old field, add it, write its values,
+    record the run) commit together or not at all, and read their own changes.
+    """
+    held = _held_transactions()
+    outer = held.get(id(engine))
+    if outer is not None and outer.get_execution_options().get("bakeoff_write"):
+        yield outer
+        return
     try:
         with engine.connect() as conn:
             conn.execution_options(bakeoff_write=True)
@@ -187,7 +206,14 @@ def write(engine: Engine) -> Iterator[Connection]:
                 if conn.dialect.name == "postgresql":
                     # one writer at a time, as SQLite's BEGIN IMMEDIATE; released at commit or rollback
                     conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
-                yield conn
+                held[id(engine)] = conn
+                try:
+                    yield conn
+                finally:
+                    if outer is None:
+                        held.pop(id(engine), None)
+                    else:
+                        held[id(engine)] = outer  # a read snapshot this write was opened in
     except sa.exc.OperationalError as error:
         code = getattr(error.orig, "sqlstate", None)
         if code == "55P03" or "database is locked" in str(error.orig):
@@ -199,20 +225,22 @@ def write(engine: Engine) -> Iterator[Connection]:
         raise
 
 
-_held_reads = threading.local()
+def in_write(conn: Connection) -> bool:
+    """Whether ``conn`` is a write transaction (whose uncommitted schema must not be cached)."""
+    return bool(conn.get_execution_options().get("bakeoff_write"))
 
 
 @contextmanager
 def read(engine: Engine) -> Iterator[Connection]:
     """A read-only transaction: one consistent snapshot of schema and rows.
 
-    Reads nest: inside an open ``read`` of the same engine on the same thread,
-    ``read`` yields that transaction's connection, so a whole call (the schema,
-    then the query) or a whole App request sees one snapshot.
+    Reads nest: inside an open ``read`` (or ``write``) of the same engine on the
+    same thread, ``read`` yields that transaction's connection, so a whole call
+    (the schema, then the query) or a whole App request sees one snapshot.
     """
-    held: dict[int, Connection] = _held_reads.__dict__.setdefault("by_engine", {})
+    held = _held_transactions()
     outer = held.get(id(engine))
-    if outer is not None:
+    if outer is not None:  # a read inside a read, or inside a write (which then reads its own changes)
         yield outer
         return
     with engine.connect() as conn:

@@ -151,3 +151,38 @@ def test_results_report_is_self_contained_html(five, tmp_path):
     text = open(path, encoding="utf-8").read()
     assert text.startswith("<!doctype html>") and text.count("data:image/png;base64,") == 2
     assert "<td>cat</td>" in text and "http" not in text.replace("https://", "")
+
+
+def test_an_evaluation_that_fails_midway_leaves_the_previous_one_whole(monkeypatch):
+    dataset = fo.Dataset()
+    dataset.add_samples([fo.Sample(filepath=f"/img/{i}.jpg", gt=fo.Classification(label="a"),
+                                   pred=fo.Classification(label="a" if i % 2 else "b")) for i in range(20)])
+    dataset.evaluate_classifications("pred", gt_field="gt", eval_key="ev")
+    before = dataset.values("ev")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the process dies here")
+
+    monkeypatch.setattr(type(dataset), "_save_run", broken)
+    dataset.set_values("pred", [fo.Classification(label="a")] * 20)
+    with pytest.raises(RuntimeError):
+        dataset.evaluate_classifications("pred", gt_field="gt", eval_key="ev")
+    monkeypatch.undo()
+    # the old field, values and run are all still there: the new evaluation's steps were one transaction
+    assert dataset.values("ev") == before and dataset.list_evaluations() == ["ev"]
+    assert dataset.get_evaluation_info("ev")["config"]["pred_field"] == "pred"
+
+
+def test_a_transaction_commits_together_or_not_at_all():
+    dataset = fo.Dataset()
+    dataset.add_samples([fo.Sample(filepath=f"/img/{i}.jpg") for i in range(5)])
+    with pytest.raises(ZeroDivisionError):
+        with fo.transaction():
+            dataset.set_values("x", [1] * 5)
+            assert dataset.sum("x") == 5  # reads inside see the block's own writes
+            1 / 0
+    assert not dataset.has_field("x")
+    with fo.transaction():
+        dataset.set_values("x", [2] * 5)
+        dataset.tag_samples("done")
+    assert dataset.sum("x") == 10 and dataset.count_sample_tags() == {"done": 5}
