@@ -99,6 +99,33 @@ def resolve_classes(dataset: fo.Dataset, classes_from: str | None, classes: str 
     return names
 
 
+def _check_target_field(dataset: fo.Dataset, field: str, overwrite: bool, model: Any = None) -> None:
+    """Never write predictions over ground truth or other data by accident.
+
+    Without ``--overwrite`` the field must be new, or hold a run of this very
+    model and classes (running the command again resumes it, or does nothing).
+    The ground truth of an evaluation is never written to.
+    """
+    truths = sorted(key for key in dataset.list_evaluations()
+                    if dataset.get_evaluation_info(key)["config"].get("gt_field") == field)
+    if truths:
+        raise click.BadParameter(
+            f"field {field!r} of dataset {dataset.name!r} is the ground truth of evaluation(s) {truths}; "
+            "write the predictions to another field (e.g. --field clip)", param_hint="--field")
+    if overwrite or not dataset.has_field(field) or model is None:
+        return
+    if field in dataset.list_model_runs():
+        config = dataset.get_model_run_info(field)["config"] or {}
+        if config.get("fingerprint") == model.fingerprint and config.get("classes") == model.classes:
+            return  # the same model and classes: resume, or nothing left to do
+        what = f"the predictions of {config.get('model', 'another model')}"
+    else:
+        what = "values that are not this model's predictions"
+    raise click.BadParameter(
+        f"field {field!r} of dataset {dataset.name!r} holds {what}; pass --overwrite to replace them, "
+        "or write to another field", param_hint="--field")
+
+
 def _check_templates(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None:
         try:
@@ -126,10 +153,11 @@ def _check_templates(ctx: click.Context, param: click.Parameter, value: str | No
 @click.option("--batch-size", type=click.IntRange(min=1), help="Images per batch.")
 @click.option("--store-logits", is_flag=True, help="Also store every class's logit (needed for top-k).")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it goes to stderr otherwise).")
+@click.option("--overwrite", is_flag=True, help="Replace the predictions already in --field.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary only.")
 def apply(dataset: str, model_name: str, model_args: dict[str, Any], label_field: str, classes_from: str | None,
           classes: str | None, classes_file: Path | None, text_prompt: str | None, templates: str | None,
-          batch_size: int | None, store_logits: bool, no_progress: bool, as_json: bool) -> None:
+          batch_size: int | None, store_logits: bool, no_progress: bool, overwrite: bool, as_json: bool) -> None:
     """Apply a zero-shot zoo model to every image of DATASET.
 
     Exactly one of --classes-from, --classes and --classes-file gives the classes.
@@ -141,10 +169,12 @@ def apply(dataset: str, model_name: str, model_args: dict[str, Any], label_field
             --model-arg pretrained=dfn2b --field dfn --classes-from ground_truth --store-logits
     """
     loaded = fo.load_dataset(dataset)
+    _check_target_field(loaded, label_field, overwrite)  # before loading the model: fail fast
     class_names = resolve_classes(loaded, classes_from, classes, classes_file)
     if templates is not None:
         model_args = {**model_args, "templates": templates}
     model = foz.load_zoo_model(model_name, classes=class_names, text_prompt=text_prompt, **model_args)
+    _check_target_field(loaded, label_field, overwrite, model)
     summary = loaded.apply_model(model, label_field=label_field, store_logits=store_logits, batch_size=batch_size,
                                  progress=False if no_progress else None)
     results = loaded.get_model_run_info(label_field)["results"] or {}

@@ -381,3 +381,22 @@ def test_datasets_create_says_what_it_skipped_and_what_is_unreadable(image_tree)
     assert "cat/dangling.jpg: ImageDecodeError: dangling symlink" in out
     assert "horse/broken.jpg: " in out
     assert "dog/text.jpg: UnidentifiedImageError: cannot identify image file\n" in out  # the path once, not twice
+
+
+def test_apply_never_overwrites_ground_truth_or_other_data_without_asking(pets, tiny_model_args):
+    truth = pets.values("ground_truth.label")
+    args = [*tiny_model_args, "--classes", "cat,dog,horse", "--no-progress"]
+    result = invoke("apply", "pets", *args, "--field", "ground_truth")
+    assert result.exit_code == 2 and "--overwrite" in result.output and "Traceback" not in result.output
+    assert pets.values("ground_truth.label") == truth
+    assert invoke("apply", "pets", *args, "--field", "p").exit_code == 0
+    pets.evaluate_classifications("p", gt_field="ground_truth", eval_key="p_eval")
+    result = invoke("apply", "pets", *args, "--field", "ground_truth", "--overwrite")
+    assert result.exit_code == 2 and "ground truth of evaluation(s) ['p_eval']" in result.output
+    assert pets.values("ground_truth.label") == truth
+    # the same model and classes again: fine (resume / nothing to do); other classes need --overwrite
+    assert invoke("apply", "pets", *args, "--field", "p").exit_code == 0
+    other = [*tiny_model_args, "--classes", "cat,dog", "--no-progress", "--field", "p"]
+    assert invoke("apply", "pets", *other).exit_code == 2
+    assert invoke("apply", "pets", *other, "--overwrite").exit_code == 0
+    assert set(pets.distinct("p.label")) <= {"cat", "dog"}
