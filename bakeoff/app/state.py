@@ -29,6 +29,7 @@ class AppState:
             dataset = self._datasets.get(name)
         if dataset is not None:
             try:
+                dataset.reload()  # another process may have renamed or deleted it since the last request
                 if dataset.name == name:
                     return dataset
             except DatasetNotFoundError:

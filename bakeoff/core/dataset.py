@@ -271,8 +271,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
         self._synced = None
 
     def reload(self) -> None:
-        """Re-read the schema and name from the database."""
-        self._schema = None
+        """Re-read the name and, if another process changed it, the schema from the database."""
         self._sync()
 
     # -- writing samples ------------------------------------------------------------------

@@ -232,3 +232,14 @@ def test_mixed_types_in_a_view_are_a_4xx_on_every_database(app_dataset, client, 
     assert response.status_code in (200, 400), response.text
     if response.status_code == 400:
         assert "different types" in response.json()["detail"]
+
+
+@pytest.mark.one_database
+def test_a_dataset_renamed_by_another_process_is_not_served_under_its_old_name(app_dataset, client, bakeoff_home,
+                                                                              run_python):
+    assert client.get("/api/datasets/photos").status_code == 200
+    app_dataset.persistent = True
+    result = run_python("import bakeoff as fo; fo.load_dataset('photos').name = 'renamed'", bakeoff_home)
+    assert result.returncode == 0, result.stderr
+    assert client.get("/api/datasets/photos").status_code == 404  # the very next request
+    assert client.get("/api/datasets/renamed").json()["count"] == 36
