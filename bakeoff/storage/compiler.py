@@ -46,6 +46,8 @@ BOOLEAN_KINDS = frozenset({"bool", "marker"})
 NON_TEXT_KINDS = NUMERIC_KINDS | BOOLEAN_KINDS | {"json", "datetime", "f32array"}
 #: kinds whose values are not numbers: arithmetic refuses them (PostgreSQL would; SQLite would concatenate)
 NON_NUMBER_KINDS = frozenset({"string", "id", "json", "datetime", "f32array"})
+#: kinds whose values are decoded after reading: an if_else() cannot mix them with another kind
+DECODED_KINDS = frozenset({"json", "datetime", "f32array", "marker"})
 #: and/or chains longer than this become a balanced tree of groups (SQLite nests a flat chain one level per term)
 FLAT_TERMS = 16
 #: PostgreSQL array element types for long is_in() lists, by Python type
@@ -321,6 +323,11 @@ class ExpressionCompiler:
         return sa.func.coalesce(self.value(a).regexp_match(pattern), sa.false())
 
     def visit_if_else(self, condition, if_true, if_false):
+        kinds = [self.kind(n) for n in (if_true, if_false) if not _is_none(n)]
+        if len(kinds) == 2 and kinds[0] != kinds[1] and set(kinds) & DECODED_KINDS:
+            # the result has the first branch's SQL type, whose decoding (JSON, dates) fails on the other's values
+            raise FieldTypeError(f"if_else() needs both results of one kind, got {kinds[0]!r} and {kinds[1]!r} "
+                                 f"({brief(if_true)} and {brief(if_false)}); convert one, or use two stages")
         return sa.case((self.predicate(condition), self.value(if_true)), else_=self.value(if_false))
 
     def _check_kind(self, node, op: str, fits: Callable[[str | None], bool], wanted: str) -> None:

@@ -441,3 +441,12 @@ def test_random_json_views_run_or_raise_a_bakeoff_error(small, stages, expr):
         view.values(expr_from_dict(expr))
     except BakeoffError:
         pass
+
+
+def test_if_else_of_a_list_and_a_string_is_a_type_error_not_a_decoding_crash(small):
+    # found by the random-views test: the result took the list's JSON type and decoding 'cat' failed
+    from bakeoff.errors import FieldTypeError
+
+    with pytest.raises(FieldTypeError, match="both results of one kind"):
+        small.values((F("n") > 1).if_else(F("tags"), F("gt.label")))
+    assert len(small.values((F("n") > 1).if_else(F("tags"), None))) == len(small)
