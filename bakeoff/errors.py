@@ -3,6 +3,7 @@
     BakeoffError
     ├── DatasetNotFoundError      (also a KeyError)
     ├── DatasetExistsError        (also a ValueError)
+    ├── InvalidDatasetNameError   (also a ValueError)   empty, too long, or with '/' or control characters
     ├── FieldError                (also a ValueError)
     │   ├── UnknownFieldError     (also a KeyError)
     │   └── FieldTypeError        (also a TypeError)
@@ -46,6 +47,10 @@ class DatasetNotFoundError(BakeoffError, KeyError):
 
 class DatasetExistsError(BakeoffError, ValueError):
     """A dataset of that name exists already."""
+
+
+class InvalidDatasetNameError(BakeoffError, ValueError):
+    """A dataset name that cannot be used everywhere (Python, the CLI, the App's URLs)."""
 
 
 class FieldError(BakeoffError, ValueError):

@@ -44,6 +44,7 @@ from bakeoff.errors import (
     DatasetExistsError,
     DatasetNotFoundError,
     FieldError,
+    InvalidDatasetNameError,
     SampleNotFoundError,
     UnknownFieldError,
     brief,
@@ -69,9 +70,18 @@ def new_id() -> str:
     return f"{int(time.time()):08x}{os.urandom(8).hex()}"
 
 
+#: the longest dataset name: the same in Python, the CLI and the App (whose URLs carry it)
+MAX_NAME_LENGTH = 200
+
+
 def _check_name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > 255:
-        raise ValueError(f"invalid dataset name {name!r}: use a non-empty string of at most 255 characters")
+    """A name every part of bakeoff can carry: 1-200 characters, no slash or control character."""
+    if (not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH
+            or any(c in name for c in "/\\") or any(ord(c) < 32 or ord(c) == 127 for c in name)):
+        raise InvalidDatasetNameError(
+            f"invalid dataset name {brief(name)}: use 1 to {MAX_NAME_LENGTH} characters without '/', '\\' or "
+            "control characters (a name travels in the App's URLs and on command lines), e.g. 'pets-2026'"
+        )
     return name
 
 

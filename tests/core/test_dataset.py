@@ -261,3 +261,15 @@ def test_dataset_info_persists():
     assert dataset.info == {"source": "camera trap"}
     with pytest.raises(TypeError, match="must be a dict"):
         dataset.info = ["not", "a", "dict"]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "a/b", "a\\b", "tab\there", "new\nline", "x" * 201])
+def test_names_that_cannot_travel_everywhere_are_refused_everywhere(name):
+    # the App's URLs carry dataset names: what Python accepts, the CLI and the App must serve
+    with pytest.raises(fo.BakeoffError, match="invalid dataset name") as error:
+        fo.Dataset(name)
+    assert isinstance(error.value, ValueError)
+    dataset = fo.Dataset("fine")
+    with pytest.raises(ValueError, match="invalid dataset name"):
+        dataset.name = name
+    assert dataset.name == "fine" and fo.Dataset("x" * 200).name == "x" * 200
