@@ -118,6 +118,9 @@ def test_grid_filter_to_eval_false_and_page_through_the_modal(app_dataset, open_
     rare = sorted(counts, key=lambda c: (counts[c], c))[0]
     page.click("[data-testid=stages] .stage button")  # clear the sidebar filters
     wait_count(page, 36)
+    # the hint counts what is listed (25), not everything (it said "64 of 64 values shown" beside 25)
+    page.wait_for_function("n => (document.querySelector(\"[data-testid='shown-ground_truth']\") || {}).textContent"
+                           "?.startsWith(`25 of ${n} values shown`)", arg=len(counts))
     page.fill("[data-testid=find-ground_truth]", rare[:-1])
     page.click(f"[data-testid='value-ground_truth-{rare}']")
     wait_count(page, counts[rare])

@@ -289,7 +289,10 @@ function labelBlock(field, counts) {
     const matching = values.counts.filter(([value]) => !needle || String(value).toLowerCase().includes(needle));
     const rows = matching.slice(0, 25).map(([value, n]) => valueRow(value === null ? "(none)" : value, n,
       selected.includes(value), () => toggleValue("labels", path, value), `value-${path}-${value}`));
-    if (matching.length > 25 || values.other) rows.push(el("div", { class: "hint", text: `${matching.length} of ${values.distinct} values shown${values.other ? " (the rarest are not listed)" : ""}` }));
+    const listed = Math.min(matching.length, 25);  // what the list really shows, not what matched
+    const what = needle ? `${matching.length} match "${text}"; ` : "";
+    if (matching.length > 25 || values.other) rows.push(el("div", { class: "hint", "data-testid": `shown-${path}`,
+      text: `${what}${listed} of ${values.distinct} values shown${matching.length > 25 ? ": search to find the others" : ""}${values.other ? " (the rarest are not listed)" : ""}` }));
     list.replaceChildren(...rows);
   };
   draw(search);
