@@ -33,8 +33,6 @@ from bakeoff.core.dataset import (
     delete_non_persistent_datasets,
     list_datasets,
     load_dataset,
-    snapshot,
-    transaction,
 )
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.expressions import ViewExpression, ViewField
@@ -54,6 +52,7 @@ from bakeoff.core.fields import (
 from bakeoff.core.labels import Classification, Label
 from bakeoff.core.metadata import ImageMetadata, Metadata
 from bakeoff.core.sample import Sample
+from bakeoff.core.transactions import snapshot, transaction
 from bakeoff.core.view import DatasetView
 from bakeoff.errors import (
     BakeoffError,

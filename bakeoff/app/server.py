@@ -58,10 +58,10 @@ def create_app(state: AppState | None = None, allowed_hosts: list[str] | None = 
     which stops DNS-rebinding pages from reading it); ``frame_ancestors`` are
     the sites that may show the App in a frame (notebooks on this machine).
     """
-    if token is None and not os.environ.get("BAKEOFF_APP_TOKEN"):
-        token = make_token()
-        logger.warning("the App's token is %s: open http://HOST:PORT/?token=%s", token, token)
+    generated = token is None and not os.environ.get("BAKEOFF_APP_TOKEN")
     token = make_token(token)
+    if generated:  # served by another server (uvicorn --factory): nobody else can tell you the token
+        logger.warning("the App's token is %s: open http://HOST:PORT/?token=%s", token, token)
     app = FastAPI(title="bakeoff App", version="1", summary="Browse, filter, compare and run zero-shot classifiers",
                   docs_url=None, redoc_url=None, responses=ERROR_RESPONSES)
     app.state.bakeoff = state or AppState()

@@ -19,8 +19,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -272,14 +271,6 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
                     self._synced = cached  # one assignment: other threads see the old pair or the new one
         return cached
 
-    @property
-    def _schema(self) -> Schema | None:
-        return self._synced[0] if self._synced else None
-
-    @_schema.setter
-    def _schema(self, value: None) -> None:  # writers set None: re-read on next use
-        self._synced = None
-
     def reload(self) -> None:
         """Re-read the name and, if another process changed it, the schema from the database."""
         self._sync()
@@ -485,7 +476,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
             conn.execute(catalog.fields_table.delete().where(catalog.fields_table.c.dataset_id == copy._id))
             catalog.copy_catalog_rows(conn, self._id, copy._id)
             catalog.bump_schema_version(conn, copy._id)
-        copy._schema = None
+        copy._synced = None
         return copy
 
     def summary(self) -> str:
@@ -557,41 +548,6 @@ def load_dataset(name: str) -> Dataset:
         catalog.update_dataset(conn, row.id, last_loaded_at=catalog.utcnow())
         row = catalog.get_dataset(conn, id=row.id)
     return _dataset_from_row(row)
-
-
-@contextmanager
-def snapshot() -> Iterator[None]:
-    """Within the block, every read of this thread sees one snapshot of the database.
-
-    Single calls are consistent on their own (``count_values`` never mixes two
-    states); a snapshot makes several calls agree with each other while other
-    processes write. Writes inside the block are not visible to its reads.
-
-    Example::
-
-        with fo.snapshot():
-            n = dataset.count()
-            counts = dataset.count_values("clip_eval")   # sums to n, whatever another process writes
-    """
-    with read(get_engine(config.database_uri)):
-        yield
-
-
-@contextmanager
-def transaction() -> Iterator[None]:
-    """Within the block, this thread's writes commit together at its end, or not at all if it raises.
-
-    Reads inside see the block's own changes; other processes see none of them
-    until the end. Writers queue behind the block, so keep it short.
-
-    Example::
-
-        with fo.transaction():
-            dataset.delete_sample_field("old_eval")
-            dataset.set_values("reviewed", [True] * len(dataset))
-    """
-    with write(get_engine(config.database_uri)):
-        yield
 
 
 def list_datasets(glob_patt: str | None = None) -> list[str]:

@@ -120,7 +120,7 @@ class FieldManagement:
             for path, field in new.items():
                 for column in auto_indexed_columns(path, field):
                     store.create_index(conn, grown, column)
-        self._schema = None
+        self._synced = None
 
     def delete_sample_field(self, field_name: str) -> None:
         """Delete a field and its values from every sample."""
@@ -135,7 +135,7 @@ class FieldManagement:
             columns = [c for name in names for c in field_columns(name, schema.fields[name])]
             store.drop_columns(conn, table, columns)
             catalog.delete_fields(conn, self._id, columns)
-        self._schema = None
+        self._synced = None
 
     def rename_sample_field(self, field_name: str, new_field_name: str) -> None:
         """Rename a field (its values and description move with it); ``"A"`` to ``"a"`` is allowed."""
@@ -152,7 +152,7 @@ class FieldManagement:
                 check_field_path(column)
             store.rename_columns(conn, table, mapping)
             catalog.rename_fields(conn, self._id, mapping)
-        self._schema = None
+        self._synced = None
 
     def _check_user_field(self, schema: Schema, name: str, verb: str) -> None:
         if name in PROTECTED_FIELDS:

@@ -289,8 +289,8 @@ def _top_k_correct(logits: list, ytrue: list[str], ypred: list[str], order: list
 
 
 def _store(collection, eval_key, ids, values, method, pred_field, gt_field, classes, missing, k) -> None:
-    from bakeoff.core.dataset import transaction
     from bakeoff.core.fields import BooleanField, StringField
+    from bakeoff.core.transactions import transaction
     from bakeoff.core.view import DatasetView
 
     root = collection._root()

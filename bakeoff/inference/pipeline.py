@@ -38,6 +38,7 @@ from bakeoff.inference.decode import (
     file_identity,
     load_image,
 )
+from bakeoff.inference.run_history import close_history, copy_history, open_history, record_batch
 
 if TYPE_CHECKING:
     from bakeoff.core.collection import SampleCollection
@@ -46,7 +47,6 @@ logger = logging.getLogger(__name__)
 
 RUN_TYPE = "model"
 #: failures kept in a run's results (the count is always exact)
-MAX_RECORDED_FAILURES = 1000
 
 
 @dataclass
@@ -72,7 +72,7 @@ class Task:
     #: the run's config as saved while it runs, and its results: every call on the field (see :func:`open_history`)
     config: dict[str, Any] | None = None
     history: dict[str, Any] = field(default_factory=dict)
-    #: failures past MAX_RECORDED_FAILURES, counted but not named: of earlier calls, and of this one
+    #: failures past run_history.MAX_RECORDED_FAILURES, counted but not named: of earlier calls, and of this one
     earlier_unnamed: int = 0
     unnamed: int = 0
 
@@ -251,7 +251,7 @@ def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Ite
         task.written += len(rows)
         updates.append((rows,))
         histories.append((task, [it.sample_id for it in good], failed))
-    kept = [(task, _copy_history(task.history), task.unnamed) for task, _, _ in histories if task.config is not None]
+    kept = [(task, copy_history(task.history), task.unnamed) for task, _, _ in histories if task.config is not None]
     for task, succeeded, failed in histories:
         if task.config is not None:
             record_batch(task, succeeded, failed)
@@ -269,85 +269,6 @@ def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Ite
         for task, history, unnamed in kept:  # nothing of this batch was written
             task.history, task.unnamed = history, unnamed
         raise
-
-
-# -- the run's record: every call that wrote the field ----------------------------------------
-
-
-def _timestamp(value: Any = None) -> str | None:
-    from bakeoff.storage import catalog
-
-    value = catalog.utcnow() if value is None else value
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def open_history(task: Task, planned: int) -> None:
-    """Start this call's entry in the run's results; a resumed run keeps what its earlier calls did.
-
-    ``results`` describe the whole field: ``num_values`` (samples with a value), ``num_failed`` and
-    ``failures`` (every failure not retried with success since, at most MAX_RECORDED_FAILURES named),
-    ``num_samples`` (the two together) and ``calls``: each call's ``started_at``, ``ended_at``,
-    ``planned`` and processed ``num_samples``, ``num_failed`` and ``interrupted``.
-    """
-    earlier = (task.previous or {}).get("results") or {} if task.resume else {}
-    calls = [dict(call) for call in earlier.get("calls") or []]
-    for call in calls:
-        if call.get("ended_at") is None:  # its process was killed: its last committed batch is all we know
-            call["ended_at"] = _timestamp((task.previous or {}).get("updated_at"))
-            call["interrupted"] = True
-    failures = dict(earlier.get("failures") or {})
-    task.earlier_unnamed = max(0, int(earlier.get("num_failed") or 0) - len(failures))
-    task.unnamed = 0
-    calls.append({"started_at": _timestamp(), "ended_at": None, "planned": planned, "num_samples": 0, "num_failed": 0,
-                  "interrupted": False})
-    task.history = {"num_samples": 0, "num_values": task.done_before, "num_failed": 0, "failures": failures,
-                    "calls": calls}
-    _count(task)
-
-
-def _copy_history(history: dict[str, Any]) -> dict[str, Any]:
-    """What :func:`record_batch` changes, copied (the earlier calls' entries stay as they are)."""
-    return {**history, "failures": dict(history["failures"]), "calls": [*history["calls"][:-1], dict(history["calls"][-1])]}
-
-
-def _count(task: Task) -> None:
-    history = task.history
-    history["num_failed"] = len(history["failures"]) + task.earlier_unnamed + task.unnamed
-    history["num_samples"] = history["num_values"] + history["num_failed"]
-
-
-def record_batch(task: Task, succeeded: list[str], failed: list[tuple[str, str]]) -> None:
-    """Count a batch in the run's results: a success removes an earlier failure of that sample."""
-    history, call = task.history, task.history["calls"][-1]
-    failures = history["failures"]
-    for sample_id in succeeded:
-        failures.pop(sample_id, None)
-    for sample_id, reason in failed:
-        if sample_id in failures or len(failures) < MAX_RECORDED_FAILURES:
-            failures[sample_id] = reason
-        else:
-            task.unnamed += 1
-    history["num_values"] += len(succeeded)
-    call["num_samples"] += len(succeeded) + len(failed)
-    call["num_failed"] += len(failed)
-    _count(task)
-
-
-def close_history(task: Task, interrupted: bool, decoded: int, duration_s: float,
-                  extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """End this call's entry; the run's results, with totals over the calls and the last call's backend."""
-    call = task.history["calls"][-1]
-    call.update({"ended_at": _timestamp(), "interrupted": interrupted, "encoded": task.encoded,
-                 "from_cache": task.from_cache, "decoded": decoded, "duration_s": duration_s, "backend": "local",
-                 **(extra or {})})
-    if not interrupted:
-        task.earlier_unnamed = 0  # a finished call retried every earlier failure it could see (all were missing)
-    _count(task)
-    calls = task.history["calls"]
-    totals = {key: sum(c.get(key) or 0 for c in calls) for key in ("encoded", "from_cache", "decoded", "duration_s")}
-    last = {k: v for k, v in call.items() if k not in ("started_at", "ended_at", "planned", "num_samples",
-                                                        "num_failed", "interrupted", *totals)}
-    return {**task.history, **totals, **last}
 
 
 def interrupt(collection: SampleCollection, tasks: list[Task], decoded: int, started: float,
