@@ -21,6 +21,7 @@ from bakeoff.core.fields import (
     StringField,
 )
 from bakeoff.core.labels import Classification
+from bakeoff.models.scoring import probabilities_from_config
 
 router = APIRouter(prefix="/api", tags=["data"])
 
@@ -165,7 +166,7 @@ def sample_detail(request: Request, name: str, sample_id: str) -> dict[str, Any]
                 config = dataset.get_model_run_info(path)["config"]
                 classes = config.get("classes") or []
                 if len(classes) == len(logits):
-                    scores = _probabilities(np.asarray(logits, dtype=np.float64), str(config.get("model", "")))
+                    scores = probabilities_from_config(np.asarray(logits, dtype=np.float64), config)
                     order = np.argsort(-scores, kind="stable")[:5]
                     entry["top"] = [[classes[i], _number(float(scores[i])), _number(float(logits[i]))] for i in order]
             labels[path] = entry
@@ -174,14 +175,6 @@ def sample_detail(request: Request, name: str, sample_id: str) -> dict[str, Any]
             if isinstance(value, float) and not math.isfinite(value):
                 plain[key] = None
         return {"id": sample_id, "labels": labels, "fields": plain}
-
-
-def _probabilities(logits: np.ndarray, model: str) -> np.ndarray:
-    """The model's own scores from stored logits: per-class sigmoid for SigLIP, else softmax (as apply_model)."""
-    if "sigmoid(" in model:  # the scorer's formula is part of the model's description in the run
-        return 1.0 / (1.0 + np.exp(-logits))
-    shifted = np.exp(logits - logits.max())
-    return shifted / shifted.sum()
 
 
 @router.get("/session", summary="The view the Python session shows (bumped version = the page should follow)")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -78,7 +79,8 @@ class Task:
 
     def run_config(self, batch_size: int) -> dict[str, Any]:
         model = self.model
-        return {"model": repr(model), "fingerprint": model.fingerprint, "classes": model.classes,
+        return {"model": repr(model), "fingerprint": model.fingerprint, "scorer": model.scorer.to_config(),
+                "classes": model.classes,
                 "prompts": model.prompts(), "store_logits": self.store_logits,
                 "confidence_thresh": self.confidence_thresh, "batch_size": batch_size}
 
@@ -388,16 +390,35 @@ class ThreadTuner:
     threads than on 1. After a few batches, if encoding an image takes less time than
     decoding one, torch gets one thread for the rest of the run; a big model (ViT-B/32:
     52 ms to encode vs 2.5 ms to decode) keeps all of them. The setting is restored at the end.
+
+    torch's thread count belongs to the whole process, so it is lowered only while this run
+    is the only one in the process (the App may run several jobs at once, each in a thread):
+    a run that starts while another has lowered it puts it back first, and from then on no
+    run lowers it until they are all done.
     """
+
+    _lock = threading.Lock()
+    _active: set[int] = set()          # ids of the tuners of runs in progress
+    _lowered_by: int | None = None     # the tuner that lowered the thread count, if any
+    _threads_before = 0                # the thread count it found
 
     def __init__(self, tasks: list[Task], batch_size: int) -> None:
         import torch
 
         self.torch = torch
-        self.tasks, self.threads = tasks, torch.get_num_threads()
-        self.on_cpu = self.threads > 1 and all(str(getattr(t.model, "device", "cpu")).startswith("cpu") for t in tasks)
+        self.tasks = tasks
+        self.on_cpu = all(str(getattr(t.model, "device", "cpu")).startswith("cpu") for t in tasks)
         self.min_images = 2 * batch_size
         self.decode_s, self.decoded, self.decided = 0.0, 0, not self.on_cpu
+        cls = type(self)
+        with cls._lock:
+            if cls._lowered_by is not None:  # another run lowered it: give it back to everyone
+                torch.set_num_threads(cls._threads_before)
+                cls._lowered_by = None
+            cls._active.add(id(self))
+        self.threads = torch.get_num_threads()
+        if self.threads <= 1:
+            self.decided = True
 
     def observe(self, batch: list[Item]) -> None:
         if self.decided:
@@ -411,14 +432,25 @@ class ThreadTuner:
         self.decided = True
         encode_per_image = sum(t.encode_s for t in self.tasks) / encoded
         decode_per_image = self.decode_s / self.decoded
-        if encode_per_image < decode_per_image:
+        if encode_per_image >= decode_per_image:
+            return
+        cls = type(self)
+        with cls._lock:
+            if cls._active != {id(self)}:
+                logger.debug("decode-bound, but other runs share torch's threads: left at %d", self.threads)
+                return
             logger.debug("decode-bound (%.2f ms to decode, %.2f ms to encode an image): torch on 1 thread",
                          decode_per_image * 1e3, encode_per_image * 1e3)
+            cls._lowered_by, cls._threads_before = id(self), self.torch.get_num_threads()
             self.torch.set_num_threads(1)
 
     def restore(self) -> None:
-        if self.torch.get_num_threads() != self.threads:
-            self.torch.set_num_threads(self.threads)
+        cls = type(self)
+        with cls._lock:
+            cls._active.discard(id(self))
+            if cls._lowered_by == id(self):
+                self.torch.set_num_threads(cls._threads_before)
+                cls._lowered_by = None
 
 
 BACKENDS = ("local", "ray")

@@ -62,6 +62,11 @@ class Scorer:
         """The formula and constants, for reports and fingerprints."""
         raise NotImplementedError
 
+    def to_config(self) -> dict[str, object]:
+        """What a run records about its scorer, so stored logits can be turned back into probabilities."""
+        return {"family": self.family, "probabilities": "sigmoid" if self.multilabel else "softmax",
+                "formula": self.describe()}
+
 
 @dataclass(frozen=True)
 class SoftmaxScorer(Scorer):
@@ -115,6 +120,27 @@ class SigmoidScorer(Scorer):
 
     def describe(self) -> str:
         return f"sigmoid({self.logit_scale:.6g} * cos + {self.logit_bias:.6g})"
+
+
+def probabilities_from_config(logits: np.ndarray, run_config: dict) -> np.ndarray:
+    """Probabilities from logits a run stored, as that run's scorer computed them.
+
+    ``run_config`` is a model run's ``config`` (``dataset.get_model_run_info(field)["config"]``).
+    Runs record ``scorer`` (see :meth:`Scorer.to_config`); for runs recorded before that, the
+    scorer's formula in the model's description says which.
+
+    Example::
+
+        >>> probabilities_from_config(np.array([0.0, 0.0]), {"scorer": {"probabilities": "sigmoid"}}).tolist()
+        [0.5, 0.5]
+    """
+    scorer = run_config.get("scorer") or {}
+    kind = scorer.get("probabilities")
+    if kind is None:  # runs recorded before the scorer was: its formula is in the model's repr
+        kind = "sigmoid" if "sigmoid(" in str(run_config.get("model", "")) else "softmax"
+    if kind == "sigmoid":
+        return SigmoidScorer().probabilities(logits)
+    return Scorer().probabilities(logits)
 
 
 def top_predictions(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

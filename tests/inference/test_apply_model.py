@@ -287,6 +287,55 @@ def test_torch_gives_its_threads_to_decoding_only_when_the_model_is_the_cheap_pa
         torch.set_num_threads(before)
 
 
+def test_a_run_lowers_torch_threads_only_while_it_is_the_only_run_in_the_process():
+    import torch
+
+    from bakeoff.inference.pipeline import Item, Task, ThreadTuner
+
+    class CpuModel:
+        device = "cpu"
+
+    def decode_bound(tuner, task):
+        for _ in range(2):
+            task.encoded += 4
+            task.encode_s += 4 * 0.5e-3
+            tuner.observe([Item(i, str(i), f"{i}.jpg", decode_s=2e-3) for i in range(4)])
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        first_task, second_task = Task("a", CpuModel(), False, None), Task("b", CpuModel(), False, None)
+        first = ThreadTuner([first_task], batch_size=4)
+        decode_bound(first, first_task)
+        assert torch.get_num_threads() == 1  # alone: decoding gets the CPU
+        second = ThreadTuner([second_task], batch_size=4)  # another run (an App job in a thread) starts
+        assert torch.get_num_threads() == 2  # ...and finds torch as the process had it
+        decode_bound(second, second_task)
+        assert torch.get_num_threads() == 2  # two runs share the process: nobody lowers it
+        first.restore()
+        assert torch.get_num_threads() == 2
+        second.restore()
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_the_run_records_its_scorer_so_stored_logits_become_its_probabilities(photos, clip_dir, tiny_model_dir):
+    from bakeoff.models.scoring import probabilities_from_config
+
+    view = photos.limit(6)
+    siglip = foz.load_zoo_model("zero-shot-classification-transformer-torch",
+                                name_or_path=str(tiny_model_dir("transformers", "siglip")), classes=CLASSES)
+    for name, model, kind in (("clip", _load(clip_dir), "softmax"), ("siglip", siglip, "sigmoid")):
+        view.apply_model(model, label_field=name, store_logits=True)
+        config = photos.get_model_run_info(name)["config"]
+        assert config["scorer"]["probabilities"] == kind and config["scorer"]["family"] == model.family
+        for label in view.values(name):
+            probabilities = probabilities_from_config(label.logits, config)
+            assert probabilities.max() == pytest.approx(label.confidence, abs=1e-5)
+            assert (probabilities.sum() == pytest.approx(1.0, abs=1e-5)) == (kind == "softmax")
+
+
 def test_apply_model_leaves_torch_threads_as_it_found_them(photos, clip_dir):
     import torch
 
