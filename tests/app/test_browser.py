@@ -197,6 +197,25 @@ def test_views_set_in_python_and_stages_edited_in_the_page(app_dataset, open_app
     wait_count(page, 36)
 
 
+def test_stage_chips_read_like_the_filter_and_are_always_removable(app_dataset, open_app):
+    session, page = open_app(app_dataset)
+    long_view = app_dataset.match(F("clip_eval") == False).match(  # noqa: E712 - an expression, not a comparison
+        F().all([F("ground_truth.label") != f"class number {i} with a long name" for i in range(40)])).limit(30)
+    session.view = long_view
+    wait_count(page, len(long_view))
+    assert page.inner_text("[data-testid=stage-0] .stage-text") == "clip_eval = false"
+    assert page.inner_text("[data-testid=stage-2] .stage-text") == "limit 30"
+    assert page.inner_text("[data-testid=stage-1] .stage-text").startswith('ground_truth.label ≠ "class number 0')
+    shot(page, "stage-chips")
+    width = page.viewport_size["width"]
+    for i in range(3):  # every remove button is on screen, however long the stage
+        box = page.locator(f"[data-testid=stage-{i}] button").bounding_box()
+        assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= width, (i, box)
+    page.click("[data-testid=stage-1] button")  # remove the long one
+    wait_count(page, len(app_dataset.match(F("clip_eval") == False).limit(30)))  # noqa: E712
+    assert page.locator("[data-testid=stages] .stage").count() == 2
+
+
 def test_the_token_url_logs_in_once_and_leaves_the_address_bar(app_dataset, open_app, browser):
     session, page = open_app(app_dataset)
     assert "token" not in page.url and page.url.startswith(session.base_url)

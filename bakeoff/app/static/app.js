@@ -197,20 +197,24 @@ async function pollSession() {
 }
 
 // ---------------------------------------------------------------- the view's stages
-function stageText(stage) {
-  const args = Object.entries(stage.kwargs || {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ");
-  return `${stage._cls}(${args})`;
+// A chip: the readable text (cut with an ellipsis when long; the tooltip has it whole, with the JSON)
+// and its remove button, which never scrolls or clips out of reach.
+function stageChip(text, tooltip, testid, removeTitle, onRemove) {
+  return el("span", { class: "stage", title: tooltip, "data-testid": testid },
+    el("span", { class: "stage-text", text }),
+    el("button", { title: removeTitle, "aria-label": removeTitle, onclick: onRemove, text: "×" }));
 }
 
 function renderStages() {
   const box = $("stages");
-  const chips = S.view.stages.map((stage, i) => el("span", { class: "stage", title: stageText(stage) },
-    stageText(stage), el("button", { title: "remove this stage", onclick: () => removeStage(i), text: "×" })));
+  const chips = S.view.stages.map((stage, i) => {
+    const text = describeStage(stage);
+    return stageChip(text, `${text}\n${JSON.stringify(stage)}`, `stage-${i}`, "remove this stage", () => removeStage(i));
+  });
   const f = S.view.filters;
   const active = Object.values(f.labels).some((v) => v.length) || Object.keys(f.confidence).length
     || Object.values(f.booleans).some((v) => v.length) || f.tags.length;
-  if (active) chips.push(el("span", { class: "stage", title: JSON.stringify(f) }, "sidebar filters",
-    el("button", { title: "clear the sidebar filters", onclick: clearFilters, text: "×" })));
+  if (active) chips.push(stageChip("sidebar filters", JSON.stringify(f), "stage-filters", "clear the sidebar filters", clearFilters));
   box.replaceChildren(...chips);
 }
 
