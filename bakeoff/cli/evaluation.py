@@ -8,6 +8,7 @@ import click
 
 import bakeoff as fo
 from bakeoff.cli.output import echo_json, echo_table
+from bakeoff.evaluation.verdict import verdict
 
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON only.")
 _GT = click.option("--gt", "gt_field", default="ground_truth", show_default=True, help="Ground-truth field.")
@@ -89,9 +90,10 @@ def compare(dataset: str, fields: str | None, gt_field: str, report: Path | None
         except ImportError as error:
             raise click.ClickException(str(error)) from error
     if as_json:
-        echo_json({"dataset": loaded.name, **comparison.to_dict(), "report": path})
+        echo_json({"dataset": loaded.name, **comparison.to_dict(), "verdict": verdict(comparison), "report": path})
         return
     click.echo(str(comparison))
+    click.echo(f"\nverdict: {verdict(comparison)}")
     counts = comparison.to_dict()["counts"]["only_one_right"]
     click.echo("\nonly one right:")
     echo_table([{"model": m, "samples": n} for m, n in counts.items()], ["model", "samples"])

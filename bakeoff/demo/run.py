@@ -25,7 +25,7 @@ def run_demo(report: str | None = "bakeoff-demo-report.html", fresh: bool = Fals
     """Run the demo; prints to ``out`` (stdout by default); returns the comparison."""
     import bakeoff as fo
     import bakeoff.zoo as foz
-    from bakeoff import ViewField as F
+    from bakeoff.evaluation.verdict import verdict
 
     out = out or sys.stdout
     models = available_models()
@@ -42,13 +42,9 @@ def run_demo(report: str | None = "bakeoff-demo-report.html", fresh: bool = Fals
             model = foz.load_zoo_model(name, classes=classes, text_prompt="a photo of a")
             dataset.apply_model(model, label_field=field, store_logits=True)
         dataset.evaluate_classifications(field, gt_field="ground_truth", eval_key=f"{field}_eval")
-    print(f"\n{'model':<16}{'percent correct':>17}{'mean confidence':>17}", file=out)
-    for field in fields:
-        counts = dataset.count_values(f"{field}_eval")
-        correct = counts.get(True, 0) / max(1, sum(counts.values()))
-        print(f"{field:<16}{correct * 100:>16.1f}%{dataset.mean(F(f'{field}.confidence')):>17.3f}", file=out)
     comparison = fo.compare(dataset, pred_fields=fields)
-    print(f"\n{comparison}", file=out)
+    print(f"\n{comparison}", file=out)  # one table: percent correct, its interval, mean confidence, ...
+    print(f"\nverdict: {verdict(comparison)}", file=out)
     only = {field: len(comparison.only_right(field)) for field in fields}
     print(f"only one right: {sum(only.values())} (" + ", ".join(f"{f}: {n}" for f, n in only.items()) + ")",
           file=out)

@@ -18,8 +18,14 @@ def _pyplot():
     return plt
 
 
+def _text(value: object) -> str:
+    """A class or model name shown as written: matplotlib reads text between two ``$`` as math."""
+    return str(value).replace("$", r"\$")
+
+
 def confusion_matrix_figure(matrix: np.ndarray, labels: Sequence[str], ax=None, title: str = ""):
     plt = _pyplot()
+    labels = [_text(label) for label in labels]
     size = min(14, 2 + 0.35 * len(labels))
     fig = ax.figure if ax is not None else plt.figure(figsize=(size + 1, size))
     ax = ax if ax is not None else fig.add_subplot()
@@ -29,7 +35,7 @@ def confusion_matrix_figure(matrix: np.ndarray, labels: Sequence[str], ax=None, 
     ax.set_xlabel("predicted")
     ax.set_ylabel("ground truth")
     if title:
-        ax.set_title(title)
+        ax.set_title(_text(title))
     if len(labels) <= 25:
         for (i, j), value in np.ndenumerate(matrix):
             if value:
@@ -50,6 +56,7 @@ def reliability_figure(curves: dict[str, dict], ax=None):
         if points:
             xs, ys = zip(*points, strict=True)
             ece = cal["ece"]
+            name = _text(name)
             ax.plot(xs, ys, marker="o", markersize=3, label=f"{name} (ECE {ece:.3f})" if ece is not None else name)
     ax.set_xlabel("confidence")
     ax.set_ylabel("accuracy")
@@ -65,7 +72,7 @@ def accuracy_figure(rows: Sequence[dict], ax=None):
     plt = _pyplot()
     fig = ax.figure if ax is not None else plt.figure(figsize=(max(4, 1 + 0.8 * len(rows)), 4))
     ax = ax if ax is not None else fig.add_subplot()
-    names = [r["model"] for r in rows]
+    names = [_text(r["model"]) for r in rows]
     acc = np.array([r["accuracy"] for r in rows])
     lo = np.array([r["accuracy_ci"][0] for r in rows])
     hi = np.array([r["accuracy_ci"][1] for r in rows])

@@ -23,6 +23,9 @@ th:first-child, td:first-child { text-align: left; }
 figure { margin: 0; width: 140px; font-size: 11px; }
 figure img { width: 140px; height: 140px; object-fit: cover; background: #eee; }
 .missing { width: 140px; height: 140px; background: #eee; display: flex; align-items: center; justify-content: center; }
+.wide { max-width: 100%; overflow: auto; border: 1px solid #eee; }  /* a matrix of many classes scrolls, not cut off */
+.wide img { display: block; }
+figcaption .wrong { color: #b91c1c; }
 """
 
 
@@ -48,11 +51,12 @@ def _thumbnail(filepath: str, size: int = 140) -> str | None:
 
 
 def _gallery(samples, caption) -> str:
+    """Thumbnails; ``caption(sample)`` returns the caption's HTML (escape what it quotes)."""
     tiles = []
     for sample in samples:
         src = _thumbnail(sample.filepath)
         image = f'<img src="{src}" alt="">' if src else '<div class="missing">unreadable</div>'
-        tiles.append(f"<figure>{image}<figcaption>{html.escape(caption(sample))}</figcaption></figure>")
+        tiles.append(f"<figure>{image}<figcaption>{caption(sample)}</figcaption></figure>")
     return f'<div class="grid">{"".join(tiles)}</div>' if tiles else "<p>none</p>"
 
 
@@ -83,7 +87,7 @@ def write_results_report(results: ClassificationResults, path: str) -> str:
     cm = figure_to_png(confusion_matrix_figure(results.confusion_matrix(), results.classes, title="confusion matrix"))
     reliability = figure_to_png(reliability_figure({results.pred_field or "predictions": results.calibration()}))
     body = (f"<h2>Metrics</h2><table>{summary}</table><h2>Per class</h2>{_report_table(results.report())}"
-            f"<h2>Confusion matrix</h2>{_img(cm, 'confusion matrix')}"
+            f"<h2>Confusion matrix</h2><div class='wide'>{_img(cm, 'confusion matrix')}</div>"
             f"<h2>Reliability</h2>{_img(reliability, 'reliability diagram')}")
     return _write(path, _page(f"Evaluation of {results.pred_field} against {results.gt_field}", body))
 
@@ -104,19 +108,29 @@ def write_comparison_report(comparison: Comparison, path: str, max_thumbnails: i
               _img(figure_to_png(reliability_figure({m: r.calibration() for m, r in comparison.results.items()})),
                    "reliability diagrams")]
     matrices = "".join(
-        f"<h3>{html.escape(m)}</h3>" + _img(figure_to_png(confusion_matrix_figure(
-            r.confusion_matrix(), r.classes, title=m)), f"confusion matrix of {m}")
+        f"<h3>{html.escape(m)}</h3><div class='wide'>" + _img(figure_to_png(confusion_matrix_figure(
+            r.confusion_matrix(), r.classes, title=m)), f"confusion matrix of {m}") + "</div>"
         for m, r in comparison.results.items())
     gt = comparison.gt_field
+
+    def label_of(sample, field):
+        value = sample[field]
+        return value.label if value is not None and value.label is not None else "(none)"
+
+    def what_each_said(sample):  # the truth, then every model's answer: all of them wrong here
+        said = "".join(f"<br>{html.escape(m)}: <span class='wrong'>{html.escape(label_of(sample, m))}</span>"
+                       for m in comparison.models)
+        return f"truth: {html.escape(label_of(sample, gt))}{said}"
+
     wrong = comparison.all_wrong().limit(max_thumbnails)
     errors = comparison.label_error_scores()
     suspects = comparison.likely_label_errors().limit(max_thumbnails)
     body = (f"<p>{len(comparison.ids)} samples; ground truth field <code>{html.escape(gt)}</code></p>"
             f"<h2>Models</h2>{table}{''.join(charts)}<h2>Pairs</h2>{pair_table}"
             f"<h2>All models wrong ({len(comparison.all_wrong())})</h2>"
-            + _gallery(wrong, lambda s: f"truth: {s[gt].label if s[gt] else '(none)'}")
+            + _gallery(wrong, what_each_said)
             + f"<h2>Likely label errors ({len(errors)})</h2>"
-            + _gallery(suspects, lambda s: f"labelled {s[gt].label if s[gt] else '(none)'}; models say "
-                                           f"{errors[s.id][0]} ({errors[s.id][1]:.2f})")
+            + _gallery(suspects, lambda s: html.escape(f"labelled {label_of(s, gt)}; models say "
+                                                       f"{errors[s.id][0]} ({errors[s.id][1]:.2f})"))
             + f"<h2>Confusion matrices</h2>{matrices}")
     return _write(path, _page("bakeoff comparison", body))
