@@ -1,7 +1,7 @@
 """bakeoff's exceptions.
 
     BakeoffError
-    ├── DatasetNotFoundError      (also a KeyError)
+    ├── DatasetNotFoundError      (also a KeyError and a ValueError, as FiftyOne's)  no such dataset, or deleted
     ├── DatasetExistsError        (also a ValueError)
     ├── InvalidDatasetNameError   (also a ValueError)   empty, too long, or with '/' or control characters
     ├── FieldError                (also a ValueError)
@@ -9,13 +9,31 @@
     │   └── FieldTypeError        (also a TypeError)
     ├── InvalidViewError          (also a ValueError)   malformed or out-of-range view / expression
     ├── SampleNotFoundError       (also a KeyError)
+    ├── SampleIndexError          (also a ValueError and a KeyError)  dataset[0]: samples are keyed by id or filepath
+    ├── SavedViewExistsError      (also a ValueError)   save_view() of a name in use, without overwrite=True
+    ├── SavedViewNotFoundError    (also a ValueError and a KeyError)  no saved view of that name
+    ├── UnknownAttributeError     (also an AttributeError)  a misspelt or read-only attribute of a dataset, view or sample
     ├── DatasetImportError        (also a ValueError)
     ├── ImageDecodeError          (also an OSError)     an image file that cannot be read or decoded
     ├── ZooError
     │   ├── ZooDownloadError      (also a ConnectionError)
+    │   │   └── ModelNotAvailableOfflineError            no copy of the weights here, and no network
     │   ├── UnsafeModelError      (also a ValueError)   a model file that would run code (pickle, ...)
-    │   └── ModelAccessError      (also a PermissionError)  the App may not load models from there
+    │   ├── ModelAccessError      (also a PermissionError)  the App may not load models from there
+    │   ├── UnknownModelError     (also a ValueError)   unknown zoo model name or loader argument
+    │   ├── ModelConfigError      (also a ValueError)   weights and architecture disagree, a missing tokenizer package
+    │   └── ModelNotFoundError    (also a FileNotFoundError)  a model folder or file that does not exist (404)
+    ├── NoClassesError            (also a ValueError)   classify with a model whose classes are not set
+    ├── PromptError               (also a ValueError)   class names, prompts or templates that cannot be used
+    │   └── PromptTypeError       (also a TypeError)    e.g. classes="cat" instead of ["cat"]
+    ├── ModelInputError           (also a ValueError)   nothing to encode: an empty batch, no prompts
+    ├── NotAModelError            (also a TypeError)    apply_model was given something else than a zero-shot model
+    ├── InvalidOptionError        (also a ValueError)   an option value that cannot work (batch_size=0, backend='spark')
+    │   └── UnknownOptionError    (also a TypeError)    an option the call does not take (replicas= on the local backend)
     ├── AppTokenError             (also a ValueError)   an App token that cannot be used
+    ├── UnknownTimezoneError      (also a KeyError)     config.timezone names no time zone
+    ├── LabelErrorsError          (also a ValueError)   likely label errors need logits; min_score out of range
+    ├── EvaluationError           (also a ValueError)   an evaluation that cannot run as asked (method, classes)
     └── StorageError
 
 Each class knows the HTTP status the App answers with (``http_status``, 400
@@ -39,8 +57,8 @@ class BakeoffError(Exception):
         return str(self.args[0]) if self.args else ""
 
 
-class DatasetNotFoundError(BakeoffError, KeyError):
-    """No dataset of that name exists."""
+class DatasetNotFoundError(BakeoffError, KeyError, ValueError):
+    """No dataset of that name exists, or this dataset object's dataset was deleted (FiftyOne: ValueError)."""
 
     http_status = 404
 
@@ -76,6 +94,25 @@ class SampleNotFoundError(BakeoffError, KeyError):
     http_status = 404
 
 
+class SampleIndexError(BakeoffError, ValueError, KeyError):
+    """``dataset[0]``: samples are looked up by id or filepath, not by position (FiftyOne: ValueError on
+    datasets, KeyError on views)."""
+
+
+class SavedViewExistsError(BakeoffError, ValueError):
+    """``save_view(name, ...)`` where a saved view of that name exists and ``overwrite`` is False."""
+
+
+class SavedViewNotFoundError(BakeoffError, ValueError, KeyError):
+    """No saved view of that name on the dataset (FiftyOne: ValueError)."""
+
+    http_status = 404
+
+
+class UnknownAttributeError(BakeoffError, AttributeError):
+    """A dataset, view or sample has no such attribute, or it cannot be set (``view.name = ...``)."""
+
+
 class DatasetImportError(BakeoffError, ValueError):
     """A folder cannot be imported as the requested dataset type."""
 
@@ -108,8 +145,66 @@ class ModelAccessError(ZooError, PermissionError):
     http_status = 403
 
 
+class ModelNotAvailableOfflineError(ZooDownloadError):
+    """The weights are neither in the model zoo folder nor in the cache, and there is no network."""
+
+
+class UnknownModelError(ZooError, ValueError):
+    """A zoo model name (or one of its arguments) is not known."""
+
+
+class ModelConfigError(ZooError, ValueError):
+    """The requested weights cannot be loaded correctly into the requested architecture."""
+
+
+class ModelNotFoundError(ZooError, FileNotFoundError):
+    """A model folder or file named by the caller does not exist."""
+
+    http_status = 404
+
+
+class NoClassesError(BakeoffError, ValueError):
+    """Classification was asked of a model whose ``classes`` are not set."""
+
+
+class PromptError(BakeoffError, ValueError):
+    """Class names, prompts or prompt templates that cannot be used (empty, duplicated, no ``{}``, unknown set)."""
+
+
+class PromptTypeError(PromptError, TypeError):
+    """A class list, prompt or template of the wrong type (``classes="cat"`` instead of ``["cat"]``)."""
+
+
+class ModelInputError(BakeoffError, ValueError):
+    """A model was asked to encode nothing: an empty batch of images, no prompts."""
+
+
+class NotAModelError(BakeoffError, TypeError):
+    """``apply_model`` / ``compute_embeddings`` was given an object that is not a zero-shot model."""
+
+
+class InvalidOptionError(BakeoffError, ValueError):
+    """An option of a call or command with a value that cannot work: ``batch_size=0``, ``backend="spark"``."""
+
+
+class UnknownOptionError(InvalidOptionError, TypeError):
+    """An option the call does not take, or not with this backend (``replicas=`` with ``backend="local"``)."""
+
+
 class AppTokenError(BakeoffError, ValueError):
     """An App token (``launch_app(token=...)``, ``BAKEOFF_APP_TOKEN``) that cannot travel in URLs and headers."""
+
+
+class UnknownTimezoneError(BakeoffError, KeyError):
+    """``config.timezone`` / ``BAKEOFF_TIMEZONE`` names no time zone (FiftyOne raises pytz's, a KeyError)."""
+
+
+class LabelErrorsError(BakeoffError, ValueError):
+    """Likely label errors cannot be computed as asked: no compared field stores logits, or ``min_score`` is out of range."""
+
+
+class EvaluationError(BakeoffError, ValueError):
+    """An evaluation that cannot run as asked: unknown method, missing classes, labels outside them."""
 
 
 class StorageError(BakeoffError):

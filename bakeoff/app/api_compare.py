@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import bakeoff as fo
 from bakeoff.app.views import ViewSpec, stages_of
+from bakeoff.errors import LabelErrorsError
 
 router = APIRouter(prefix="/api", tags=["comparison"])
 
@@ -28,7 +29,8 @@ class ConfusionRequest(BaseModel):
     view: ViewSpec
     field: str
     gt_field: str = "ground_truth"
-    max_classes: int = Field(25, ge=2, le=300, description="the most frequent ground-truth classes shown")
+    max_classes: int = Field(400, ge=2, le=1000, description="the most frequent ground-truth classes shown "
+                             "(the default shows every class of Caltech-256 and smaller sets)")
 
 
 @router.post("/compare", summary="Per-model metrics and the all right / all wrong / only one right / label-error views")
@@ -37,14 +39,20 @@ def compare(request: Request, body: CompareRequest) -> dict[str, Any]:
         view = request.app.state.bakeoff.view(body.view)
         comparison = fo.compare(view, body.pred_fields, body.gt_field)
         views = {"all_right": comparison.all_right(), "all_wrong": comparison.all_wrong(),
-                 "only_one_right": comparison.only_one_right(), "likely_label_errors": comparison.likely_label_errors()}
+                 "only_one_right": comparison.only_one_right()}
+        try:  # needs stored logits; without them the view is left out and label_errors says why
+            views["likely_label_errors"] = comparison.likely_label_errors()
+            label_errors: dict[str, Any] = comparison.label_error_info()
+        except LabelErrorsError as error:
+            label_errors = {"unavailable": str(error)}
         rows = []
         for row, cells in zip(comparison.table, comparison.formatted_table(), strict=True):
             rows.append({**cells, "accuracy_value": row["accuracy"], "num_samples": row["num_samples"],
                          "only_right": len(comparison.only_right(row["model"])),
                          "only_right_stages": stages_of(comparison.only_right(row["model"]))})
         return {"gt_field": body.gt_field, "models": comparison.models, "num_samples": len(comparison.ids), "rows": rows,
-                "views": {name: {"count": len(v), "stages": stages_of(v)} for name, v in views.items()}}
+                "views": {name: {"count": len(v), "stages": stages_of(v)} for name, v in views.items()},
+                "label_errors": label_errors}
 
 
 @router.post("/confusion", summary="One model's confusion matrix over the most frequent ground-truth classes")

@@ -52,7 +52,10 @@ def evaluate(dataset: str, pred_field: str, gt_field: str, eval_key: str | None,
         if isinstance(error, fo.BakeoffError):
             raise
         raise click.ClickException(str(error)) from error
-    metrics = results.metrics()
+    try:
+        metrics = results.metrics()
+    except fo.BakeoffError:  # binary, with labels besides NEG,POS: scikit-learn (and FiftyOne) refuse 'binary'
+        metrics = results.metrics(average="micro")
     if as_json:
         echo_json({"dataset": loaded.name, "pred_field": pred_field, "gt_field": gt_field, "eval_key": eval_key,
                    "method": method, "metrics": metrics, "counts": loaded.count_values(eval_key),
@@ -97,6 +100,6 @@ def compare(dataset: str, fields: str | None, gt_field: str, report: Path | None
     counts = comparison.to_dict()["counts"]["only_one_right"]
     click.echo("\nonly one right:")
     echo_table([{"model": m, "samples": n} for m, n in counts.items()], ["model", "samples"])
-    click.echo(f"\nlikely label errors: {len(comparison.label_error_scores())}")
+    click.echo(f"\n{comparison.describe_label_errors()}")
     if path:
         click.echo(f"report: {path}")

@@ -48,8 +48,7 @@ def run_demo(report: str | None = "bakeoff-demo-report.html", fresh: bool = Fals
     only = {field: len(comparison.only_right(field)) for field in fields}
     print(f"only one right: {sum(only.values())} (" + ", ".join(f"{f}: {n}" for f, n in only.items()) + ")",
           file=out)
-    errors = comparison.likely_label_errors()
-    print(f"\nlikely label errors: {len(errors)}", file=out)
+    print(f"\n{comparison.describe_label_errors()}", file=out)
     if report:
         path = comparison.save_report(report)
         print(f"report: {path}", file=out)

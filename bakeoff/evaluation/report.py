@@ -92,6 +92,25 @@ def write_results_report(results: ClassificationResults, path: str) -> str:
     return _write(path, _page(f"Evaluation of {results.pred_field} against {results.gt_field}", body))
 
 
+def _label_errors_section(comparison: Comparison, given_label, max_thumbnails: int) -> str:
+    """The likely label errors: how they were looked for and the suspects, or why they could not be."""
+    from bakeoff.errors import LabelErrorsError
+
+    try:
+        errors = comparison.label_error_scores()
+    except LabelErrorsError as error:
+        return f"<h2>Likely label errors: not looked for</h2><p>{html.escape(str(error))}</p>"
+    info = comparison.label_error_info()
+    left_out = f"; left out, without logits: {', '.join(info['left_out'])}" if info["left_out"] else ""
+    how = (f"Images the models find less like their label than at least {info['min_score']:.0%} of the images "
+           f"labelled otherwise ({info['method']}, from the logits of {', '.join(info['models'])}{left_out}); "
+           "the score is that fraction, the suggestion the models' most probable other class.")
+    suspects = comparison.likely_label_errors().limit(max_thumbnails)
+    return (f"<h2>Likely label errors ({len(errors)})</h2><p>{html.escape(how)}</p>"
+            + _gallery(suspects, lambda s: html.escape(f"labelled {given_label(s)}; models say "
+                                                       f"{errors[s.id][0]} (score {errors[s.id][1]:.2f})")))
+
+
 def write_comparison_report(comparison: Comparison, path: str, max_thumbnails: int = 24) -> str:
     rows = ["<tr>" + "".join(f"<td>{html.escape(cells[k])}</td>" for k in
                              ("model", "accuracy", "ci", "balanced", "top5", "confidence", "ece")) + "</tr>"
@@ -123,14 +142,10 @@ def write_comparison_report(comparison: Comparison, path: str, max_thumbnails: i
         return f"truth: {html.escape(label_of(sample, gt))}{said}"
 
     wrong = comparison.all_wrong().limit(max_thumbnails)
-    errors = comparison.label_error_scores()
-    suspects = comparison.likely_label_errors().limit(max_thumbnails)
     body = (f"<p>{len(comparison.ids)} samples; ground truth field <code>{html.escape(gt)}</code></p>"
             f"<h2>Models</h2>{table}{''.join(charts)}<h2>Pairs</h2>{pair_table}"
             f"<h2>All models wrong ({len(comparison.all_wrong())})</h2>"
             + _gallery(wrong, what_each_said)
-            + f"<h2>Likely label errors ({len(errors)})</h2>"
-            + _gallery(suspects, lambda s: html.escape(f"labelled {label_of(s, gt)}; models say "
-                                                       f"{errors[s.id][0]} ({errors[s.id][1]:.2f})"))
+            + _label_errors_section(comparison, lambda s: label_of(s, gt), max_thumbnails)
             + f"<h2>Confusion matrices</h2>{matrices}")
     return _write(path, _page("bakeoff comparison", body))

@@ -119,7 +119,10 @@ def test_comparison_and_confusion_match_the_python_results(app_dataset, client):
     # the views travel as stages the samples endpoint takes back
     page = _page(client, {"dataset": "photos", "stages": data["views"]["all_right"]["stages"]})
     assert sorted(t["id"] for t in page["samples"]) == sorted(comparison.all_right().values("id"))
+    # no stored logits: no label-error view, and the answer says why instead of failing the comparison
+    assert "likely_label_errors" not in data["views"] and "store_logits=True" in data["label_errors"]["unavailable"]
     matrix = client.post("/api/confusion", json={"view": {"dataset": "photos"}, "field": "clip"}).json()
+    assert matrix["classes"] == sorted(app_dataset.distinct("ground_truth.label"))  # every class, not the top 25
     expected = comparison.results["clip"].confusion_matrix(classes=matrix["classes"])
     assert matrix["matrix"] == expected.tolist()
     i, j = 0, 1

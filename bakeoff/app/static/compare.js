@@ -33,6 +33,10 @@ async function loadCompare() {
     const labels = { all_right: "all right", all_wrong: "all wrong", only_one_right: "only one right", likely_label_errors: "likely label errors" };
     const buttons = Object.entries(data.views).map(([name, v]) => el("button", { "data-testid": `view-${name}`,
       onclick: () => setView({ dataset: S.view.dataset, stages: v.stages, filters: emptyFilters() }), text: `${labels[name]} (${v.count})` }));
+    if (data.label_errors && data.label_errors.unavailable) {  // e.g. no stored logits: say why there is no button
+      buttons.push(el("span", { class: "hint", "data-testid": "label-errors-unavailable", title: data.label_errors.unavailable,
+        text: "likely label errors: not looked for (no stored logits; hover for why)" }));
+    }
     const models = data.models;
     if (!models.includes(S.confusionField)) S.confusionField = models[0];
     const picker = el("select", { "data-testid": "confusion-field" }, ...models.map((m) => el("option", { value: m, text: m })));
@@ -59,13 +63,16 @@ async function loadConfusion(gt) {
         "data-testid": `cell-${i}-${j}`, onclick: () => filterCell(gt, data.classes[i], field, data.classes[j]), text: n || "" });
     })));
     const note = data.num_classes > data.classes.length
-      ? [el("div", { class: "hint", text: `the ${data.classes.length} most frequent of ${data.num_classes} ground-truth classes` })] : [];
-    box.replaceChildren(el("table", { class: "heatmap" }, el("thead", {}, head), el("tbody", {}, ...rows)), ...note);
+      ? [el("div", { class: "hint", text: `the ${data.classes.length} most frequent of ${data.num_classes} ground-truth classes (the matrix shows at most ${data.classes.length})` })] : [];
+    box.replaceChildren(el("div", { class: "heatmap-box", "data-testid": "heatmap-box" },
+      el("table", { class: "heatmap" }, el("thead", {}, head), el("tbody", {}, ...rows))), ...note);
   } catch (e) { if (!(e instanceof Stale)) box.replaceChildren(el("div", { class: "hint", text: String(e.message) })); }
 }
 
+// The grid then shows exactly the cell's samples: the cell's two labels replace any sidebar filters
+// (the matrix is computed without them, so stacking them would show fewer samples than the cell reads).
 function filterCell(gt, truth, field, predicted) {
-  const filters = structuredClone(S.view.filters);
+  const filters = emptyFilters();
   filters.labels[gt] = [truth];
   filters.labels[field] = [predicted];
   setView({ ...S.view, filters });
