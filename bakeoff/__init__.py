@@ -38,6 +38,7 @@ from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.expressions import ViewExpression, ViewField
 from bakeoff.core.fields import (
     BooleanField,
+    DateField,
     DateTimeField,
     DictField,
     EmbeddedDocumentField,
@@ -49,7 +50,7 @@ from bakeoff.core.fields import (
     StringField,
     VectorField,
 )
-from bakeoff.core.labels import Classification, Label
+from bakeoff.core.labels import Classification, Classifications, Label
 from bakeoff.core.metadata import ImageMetadata, Metadata
 from bakeoff.core.sample import Sample
 from bakeoff.core.transactions import snapshot, transaction
@@ -101,8 +102,8 @@ def launch_app(dataset_or_view=None, port: int = 5151, address: str = "127.0.0.1
 __all__ = [
     "Aggregation", "Bounds", "Count", "CountValues", "DatasetView", "Distinct", "HistogramValues", "Mean",
     "Quantiles", "Std", "Sum", "Values", "ViewExpression", "ViewField", "compare", "launch_app",
-    "BakeoffError", "BooleanField", "Classification", "Config", "Dataset", "DatasetExistsError",
-    "DatasetImportError", "DatasetNotFoundError", "DateTimeField", "DictField", "EmbeddedDocument",
+    "BakeoffError", "BooleanField", "Classification", "Classifications", "Config", "Dataset", "DatasetExistsError",
+    "DatasetImportError", "DatasetNotFoundError", "DateField", "DateTimeField", "DictField", "EmbeddedDocument",
     "EmbeddedDocumentField", "Field", "FieldError", "FieldTypeError", "FloatField", "ImageMetadata", "IntField",
     "Label", "ListField", "Metadata", "ObjectIdField", "Sample", "SampleNotFoundError", "StorageError",
     "StringField", "UnknownFieldError", "VectorField", "ZooDownloadError", "ZooError", "__version__", "config",

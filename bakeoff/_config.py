@@ -11,12 +11,14 @@ Environment variables: ``BAKEOFF_HOME`` (default ``~/.bakeoff``),
 ``BAKEOFF_DATABASE_URI`` (default: a SQLite file in the home folder),
 ``BAKEOFF_DATASET_ZOO_DIR``, ``BAKEOFF_MODEL_ZOO_DIR``,
 ``BAKEOFF_DEFAULT_BATCH_SIZE``, ``BAKEOFF_SHOW_PROGRESS_BARS``, ``BAKEOFF_BACKEND`` (``local`` or ``ray``),
-``BAKEOFF_APP_MODEL_DIRS`` (folders the App may load models from, separated by ``os.pathsep``).
+``BAKEOFF_APP_MODEL_DIRS`` (folders the App may load models from, separated by ``os.pathsep``),
+``BAKEOFF_TIMEZONE`` (how datetimes read back, as FiftyOne's ``FIFTYONE_TIMEZONE``: see :attr:`Config.timezone`).
 """
 
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 
@@ -25,6 +27,26 @@ def display_uri(uri: str) -> str:
     import re
 
     return re.sub(r"^([a-z0-9+.-]+://[^:/@]*:)[^@]*@", r"\1***@", uri, flags=re.IGNORECASE)
+
+
+def resolve_timezone(name: str) -> tzinfo:
+    """The zone a ``config.timezone`` value names: ``"local"`` (this machine's current offset, as
+    FiftyOne), ``"UTC"`` in any case, or an IANA name such as ``"US/Eastern"``."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from bakeoff.errors import UnknownTimezoneError
+
+    if name.lower() == "local":
+        return datetime.now().astimezone().tzinfo  # type: ignore[return-value]
+    if name.lower() == "utc":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UnknownTimezoneError(
+            f"unknown time zone {name!r} in config.timezone / BAKEOFF_TIMEZONE; use an IANA name such as "
+            "'US/Eastern' or 'Europe/Paris', 'UTC', 'local', or None for naive UTC datetimes"
+        ) from None
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -58,6 +80,8 @@ class Config:
         self.backend: str = os.environ.get("BAKEOFF_BACKEND") or "local"
         dirs = os.environ.get("BAKEOFF_APP_MODEL_DIRS")
         self._app_model_dirs: list[str] | None = [d for d in dirs.split(os.pathsep) if d] if dirs else None
+        # checked when first used, not here: a typo in the environment must not break ``import bakeoff``
+        self._timezone: str | None = os.environ.get("BAKEOFF_TIMEZONE") or None
 
     @property
     def home(self) -> Path:
@@ -129,9 +153,34 @@ class Config:
     def app_model_dirs(self, value: list[str | os.PathLike] | None) -> None:
         self._app_model_dirs = [str(v) for v in value] if value is not None else None
 
+    @property
+    def timezone(self) -> str | None:
+        """The time zone datetimes read back in, as FiftyOne's ``fo.config.timezone``.
+
+        ``None`` (the default): naive datetimes in UTC. A zone name (``"US/Eastern"``,
+        ``"UTC"``) or ``"local"`` (this machine's current UTC offset): aware datetimes in that
+        zone. Either way the database holds UTC instants; naive datetimes given to bakeoff
+        are taken to be UTC. Example::
+
+            fo.config.timezone = "US/Eastern"
+            dataset.first().created_at    # datetime(..., tzinfo=ZoneInfo('US/Eastern'))
+        """
+        return self._timezone
+
+    @timezone.setter
+    def timezone(self, value: str | None) -> None:
+        value = value or None
+        if value is not None:
+            resolve_timezone(value)  # a bad name fails here, where it was set
+        self._timezone = value
+
+    def tzinfo(self) -> tzinfo | None:
+        """The :class:`datetime.tzinfo` of :attr:`timezone` (None: read naive UTC datetimes)."""
+        return resolve_timezone(self._timezone) if self._timezone else None
+
     def __repr__(self) -> str:
         keys = ("home", "database_display", "dataset_zoo_dir", "model_zoo_dir",
-                "default_batch_size", "show_progress_bars", "backend", "app_model_dirs")
+                "default_batch_size", "show_progress_bars", "backend", "app_model_dirs", "timezone")
         body = ",\n".join(f"    {k}={getattr(self, k)!r}" for k in keys)
         return f"Config(\n{body}\n)"
 

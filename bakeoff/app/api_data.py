@@ -20,7 +20,7 @@ from bakeoff.core.fields import (
     ListField,
     StringField,
 )
-from bakeoff.core.labels import Classification
+from bakeoff.core.labels import Classification, Classifications
 from bakeoff.models.scoring import probabilities_from_config
 
 router = APIRouter(prefix="/api", tags=["data"])
@@ -58,6 +58,8 @@ def _state(request: Request):
 
 def _kind(field) -> str:
     if isinstance(field, EmbeddedDocumentField):
+        if field.document_type is Classifications:
+            return "labels"  # several labels per sample: chips per label, counts of its labels
         return "label" if field.document_type is Classification else "document"
     for cls, kind in ((BooleanField, "boolean"), (FloatField, "float"), (IntField, "int"), (StringField, "string"),
                       (ListField, "list")):
@@ -75,13 +77,14 @@ def describe_dataset(dataset) -> dict[str, Any]:
         fields.append({"path": path, "type": type(field).__name__, "kind": _kind(field),
                        "description": field.description, "info": field.info})
     labels = [f["path"] for f in fields if f["kind"] == "label"]
+    multilabels = [f["path"] for f in fields if f["kind"] == "labels"]
     evaluations = {}
     for key in dataset.list_evaluations():
         config = dataset.get_evaluation_info(key)["config"]
         evaluations[key] = {"pred_field": config.get("pred_field"), "gt_field": config.get("gt_field"),
                             "method": config.get("method")}
     return {"name": dataset.name, "count": dataset.count(), "persistent": dataset.persistent, "fields": fields,
-            "label_fields": labels, "boolean_fields": [f["path"] for f in fields if f["kind"] == "boolean"],
+            "label_fields": labels, "multilabel_fields": multilabels, "boolean_fields": [f["path"] for f in fields if f["kind"] == "boolean"],
             "evaluations": evaluations, "model_runs": dataset.list_model_runs(),
             "gt_field": "ground_truth" if "ground_truth" in labels else (labels[0] if labels else None)}
 
@@ -97,7 +100,7 @@ def dataset_info(request: Request, name: str) -> dict[str, Any]:
         return describe_dataset(_state(request).dataset(name))
 
 
-def _tile(sample: dict[str, Any], labels: list[str], booleans: list[str]) -> dict[str, Any]:
+def _tile(sample: dict[str, Any], labels: list[str], booleans: list[str], multilabels: list[str] = ()) -> dict[str, Any]:
     meta = sample.get("metadata") or {}
     out = {"id": sample["id"], "name": os.path.basename(sample["filepath"]), "filepath": sample["filepath"],
            "width": meta.get("width"), "height": meta.get("height"), "tags": sample.get("tags") or [],
@@ -106,9 +109,18 @@ def _tile(sample: dict[str, Any], labels: list[str], booleans: list[str]) -> dic
         value = sample.get(field)
         out["labels"][field] = None if value is None else {"label": value.get("label"),
                                                            "confidence": _number(value.get("confidence"))}
+    for field in multilabels:
+        value = sample.get(field)
+        out["labels"][field] = None if value is None else _chips(value)
     for field in booleans:
         out["booleans"][field] = sample.get(field)
     return out
+
+
+def _chips(value: dict[str, Any]) -> list[dict[str, Any]]:
+    """The labels of a Classifications (its ``to_dict()``) as chips: label and confidence each."""
+    return [{"label": c.get("label"), "confidence": _number(c.get("confidence"))}
+            for c in value.get("classifications") or []]
 
 
 def _number(value: Any) -> float | None:
@@ -123,8 +135,9 @@ def samples(request: Request, body: PageRequest) -> dict[str, Any]:
         schema = state.dataset(body.view.dataset).get_field_schema()
         labels = [p for p, f in schema.items() if _kind(f) == "label"]
         booleans = [p for p, f in schema.items() if _kind(f) == "boolean"]
+        multilabels = [p for p, f in schema.items() if _kind(f) == "labels"]
         page = view.skip(body.offset).limit(body.limit) if body.offset else view.limit(body.limit)
-        tiles = [_tile(s.to_dict(), labels, booleans) for s in page]
+        tiles = [_tile({"id": s.id, **s.to_dict()}, labels, booleans, multilabels) for s in page]
         return {"offset": body.offset, "count": view.count() if body.count else None, "samples": tiles,
                 "stages": stages_of(view)}
 
@@ -135,16 +148,19 @@ def counts(request: Request, body: ViewRequest) -> dict[str, Any]:
         state = _state(request)
         view = state.view(body.view)
         info = describe_dataset(state.dataset(body.view.dataset))
-        paths = [f"{f}.label" for f in info["label_fields"]] + info["boolean_fields"] + ["tags"]
-        aggregations = [fo.CountValues(p) for p in paths] + [fo.Bounds(f"{f}.confidence") for f in info["label_fields"]]
+        multi = info["multilabel_fields"]
+        paths = [f"{f}.label" for f in info["label_fields"]] + [f"{f}.classifications.label" for f in multi] \
+            + info["boolean_fields"] + ["tags"]
+        ranged = [f"{f}.confidence" for f in info["label_fields"]] + [f"{f}.classifications.confidence" for f in multi]
+        aggregations = [fo.CountValues(p) for p in paths] + [fo.Bounds(p) for p in ranged]
         results = view.aggregate(aggregations) if aggregations else []
         out: dict[str, Any] = {"count": view.count(), "values": {}, "bounds": {}}
         for path, result in zip(paths, results, strict=False):
             ranked = sorted(result.items(), key=lambda kv: (-kv[1], str(kv[0])))
-            key = path.removesuffix(".label")
+            key = path.removesuffix(".label").removesuffix(".classifications")
             out["values"][key] = {"counts": [[v, n] for v, n in ranked[:MAX_COUNTS]],
                                   "other": sum(n for _, n in ranked[MAX_COUNTS:]), "distinct": len(ranked)}
-        for field, bounds in zip(info["label_fields"], results[len(paths):], strict=True):
+        for field, bounds in zip(info["label_fields"] + multi, results[len(paths):], strict=True):
             out["bounds"][field] = [_number(b) if b is not None else None for b in bounds]
         return out
 
@@ -153,10 +169,12 @@ def counts(request: Request, body: ViewRequest) -> dict[str, Any]:
 def sample_detail(request: Request, name: str, sample_id: str) -> dict[str, Any]:
     with fo.snapshot():  # schema and rows of this answer from one snapshot
         dataset = _state(request).dataset(name)
-        sample = dataset[sample_id].to_dict()
+        sample = {"id": sample_id, **dataset[sample_id].to_dict()}  # to_dict() has no id, as FiftyOne's
         runs = set(dataset.list_model_runs())
-        labels = {}
+        labels, multilabels = {}, {}
         for path, field in dataset.get_field_schema().items():
+            if _kind(field) == "labels" and sample.get(path) is not None:
+                multilabels[path] = _chips(sample[path])
             if _kind(field) != "label" or sample.get(path) is None:
                 continue
             value = sample[path]
@@ -170,11 +188,11 @@ def sample_detail(request: Request, name: str, sample_id: str) -> dict[str, Any]
                     order = np.argsort(-scores, kind="stable")[:5]
                     entry["top"] = [[classes[i], _number(float(scores[i])), _number(float(logits[i]))] for i in order]
             labels[path] = entry
-        plain = {k: v for k, v in sample.items() if k not in labels}
+        plain = {k: v for k, v in sample.items() if k not in labels and k not in multilabels}
         for key, value in list(plain.items()):
             if isinstance(value, float) and not math.isfinite(value):
                 plain[key] = None
-        return {"id": sample_id, "labels": labels, "fields": plain}
+        return {"id": sample_id, "labels": labels, "multilabels": multilabels, "fields": plain}
 
 
 @router.get("/session", summary="The view the Python session shows (bumped version = the page should follow)")

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import ValidationError
 
+from bakeoff._config import config
 from bakeoff.app.jobs import ClassifyParams, EvaluateParams, JobRequest
-from bakeoff.app.model_access import resolve_model_request
+from bakeoff.app.model_access import JOB_MODEL_ARGS, resolve_model_request
 
 router = APIRouter(prefix="/api", tags=["operators"])
 
@@ -19,7 +20,8 @@ _PARAMS = {"zero-shot-classify": ClassifyParams, "evaluate": EvaluateParams}
 def operator_models(request: Request) -> dict[str, Any]:
     from bakeoff.models.templates import list_template_sets
 
-    return {"models": request.app.state.bakeoff.zoo_models(), "template_sets": list_template_sets()}
+    return {"models": request.app.state.bakeoff.zoo_models(), "template_sets": list_template_sets(),
+            "model_args": list(JOB_MODEL_ARGS), "model_dirs": [str(d) for d in config.app_model_dirs]}
 
 
 @router.post("/jobs", status_code=202, summary="Start an operator as a background job",

@@ -64,13 +64,16 @@ RUNNERS = {"zero-shot-classify": run_classify, "evaluate": run_evaluate}
 
 
 def list_models() -> list[dict[str, Any]]:
-    """Every zoo model with whether it can run here and why not."""
+    """Every zoo model with whether it can run here and why not, and whether model arguments can make it run."""
     from bakeoff.models.zoo import list_zoo_models, zoo_model_info, zoo_model_status
 
     out = []
     for name in list_zoo_models():
         info = zoo_model_info(name)
         available, why = zoo_model_status(name)
+        # a generic loader takes its weights from model arguments (name_or_path=, clip_model= and pretrained=),
+        # so it stays selectable when its default weights are missing, as long as its library is installed
+        configurable = info["base"] == name and not why.startswith("needs the ")
         out.append({"name": name, "description": info["description"], "base": info["base"],
-                    "available": available, "reason": why})
+                    "available": available, "reason": why, "configurable": configurable})
     return out

@@ -55,6 +55,14 @@ def build_view(dataset: Dataset, stages: list[dict[str, Any]], filters: Filters 
                                    f"got {brief(stage)}")
     view: SampleCollection = DatasetView.from_dict({"dataset": dataset.name, "stages": stages}, dataset) \
         if stages else dataset
+    if filters is not None:
+        multi = _multilabel_fields(dataset, filters)
+        single = filters.model_copy(update={
+            "labels": {f: v for f, v in filters.labels.items() if f not in multi},
+            "confidence": {f: v for f, v in filters.confidence.items() if f not in multi}})
+        for field in multi:
+            view = _filter_multilabel(view, field, filters.labels.get(field) or [], filters.confidence.get(field))
+        filters = single
     expr = filter_expression(filters) if filters is not None else None
     if expr is not None:
         view = view.match(expr)
@@ -83,6 +91,37 @@ def filter_expression(filters: Filters):
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else F().all(parts)
+
+
+def _multilabel_fields(dataset: Dataset, filters: Filters) -> list[str]:
+    """The filtered fields that hold several labels (Classifications): their filters keep labels, not samples."""
+    from bakeoff.core.fields import EmbeddedDocumentField
+    from bakeoff.core.labels import Classifications
+
+    named = [*filters.labels, *filters.confidence]
+    schema = dataset.get_field_schema(ftype=EmbeddedDocumentField, embedded_doc_type=Classifications)
+    return [f for f in dict.fromkeys(named) if f in schema]
+
+
+def _filter_multilabel(view: SampleCollection, field: str, labels: list, bounds: list | None) -> SampleCollection:
+    """Keep the labels of ``field`` among ``labels`` and within the confidence ``bounds`` (as FiftyOne's App),
+    and the samples with one left; ``None`` among the labels: samples without any label."""
+    parts = []
+    present = [v for v in labels if v is not None]
+    if present:
+        parts.append(F("label").is_in(present))
+    if bounds is not None:
+        if len(bounds) != 2:
+            raise InvalidViewError(f"confidence filter for {brief(field)} must be [min, max], got {brief(bounds)}")
+        if bounds[0] is not None:
+            parts.append(F("confidence") >= float(bounds[0]))
+        if bounds[1] is not None:
+            parts.append(F("confidence") <= float(bounds[1]))
+    if parts:
+        return view.filter_labels(field, F().all(parts))
+    if labels:  # only None was chosen
+        return view.match(F(f"{field}.classifications").length() == 0)
+    return view
 
 
 def _one_of(expr, values: list):

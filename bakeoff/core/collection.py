@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import sqlalchemy as sa
 
 from bakeoff.core import aggregations as aggs
@@ -18,9 +19,15 @@ from bakeoff.core.evaluation_methods import EvaluationMethods
 from bakeoff.core.expressions import ViewExpression, ViewField
 from bakeoff.core.fields import EmbeddedDocumentField, Field
 from bakeoff.core.inference_methods import InferenceMethods
-from bakeoff.core.sample import Sample
-from bakeoff.core.schema import Schema, unflatten
-from bakeoff.errors import SampleNotFoundError
+from bakeoff.core.sample import Sample, normalize_filepath
+from bakeoff.core.schema import Schema, decode, needs_decoding, unflatten
+from bakeoff.errors import (
+    InvalidViewError,
+    SampleIndexError,
+    SampleNotFoundError,
+    UnknownAttributeError,
+    suggest,
+)
 from bakeoff.storage import aggregate as store_aggregate
 from bakeoff.storage.engine import read
 from bakeoff.storage.query import QueryBuilder
@@ -33,9 +40,38 @@ if TYPE_CHECKING:
 #: samples fetched per query while iterating
 ITER_CHUNK = 1000
 
+_HEX = frozenset("0123456789abcdef")
+
 
 class SampleCollection(EvaluationMethods, InferenceMethods):
     """Base of :class:`Dataset` and :class:`DatasetView`."""
+
+    #: whether reads return the dataset's own sample objects (a dataset) or separate ones (a view)
+    _yields_dataset_samples = False
+
+    # -- attributes: a misspelt one raises instead of sticking to this object only -------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_"):
+            attribute = getattr(type(self), name, None)
+            kind = type(self).__name__
+            if not isinstance(attribute, property):
+                raise UnknownAttributeError(
+                    f"{kind!r} object has no attribute {name!r}.{suggest(name, _settable(type(self)))} "
+                    f"Settable attributes: {', '.join(_settable(type(self)))}"
+                )
+            if attribute.fset is None:
+                hint = " (save the view under a name with dataset.save_view(name, view))" if name == "name" else ""
+                raise UnknownAttributeError(f"property {name!r} of {kind!r} object has no setter{hint}")
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:  # only called for names that do not exist
+        if name.startswith("__"):
+            raise AttributeError(name)
+        attribute = getattr(type(self), name, None)
+        if isinstance(attribute, property):  # its getter raised AttributeError: let that error through
+            return attribute.__get__(self, type(self))
+        public = [n for n in dir(type(self)) if not n.startswith("_")]
+        raise UnknownAttributeError(f"{type(self).__name__!r} object has no attribute {name!r}.{suggest(name, public)}")
 
     def _root(self) -> Dataset:
         raise NotImplementedError
@@ -112,6 +148,10 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
         """A view in which ``field`` holds ``expr``'s value (the dataset is unchanged)."""
         return self._add_stage(st.SetField(field, expr))
 
+    def filter_labels(self, field: str, filter: ViewExpression | bool, only_matches: bool = True) -> DatasetView:  # noqa: A002
+        """Only the labels of ``field`` for which ``filter`` holds, e.g. ``filter_labels("tags_pred", F("confidence") > 0.5)``."""
+        return self._add_stage(st.FilterLabels(field, filter, only_matches))
+
     # -- size and iteration ---------------------------------------------------------------
     def __len__(self) -> int:
         return self.count()
@@ -128,7 +168,14 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
             return list(conn.execute(builder.select([ROWID])).scalars())
 
     def iter_samples(self) -> Iterator[Sample]:
-        """Samples in the collection's order, fetched in chunks (writers are never blocked)."""
+        """Samples in the collection's order, fetched in chunks (writers are never blocked).
+
+        A dataset yields its own sample objects (the ones already in memory, as they are);
+        a view yields separate ones.
+        """
+        return self._iter_samples(self._yields_dataset_samples)
+
+    def _iter_samples(self, live: bool) -> Iterator[Sample]:
         rowids = self._rowids()
         root = self._root()
         for start in range(0, len(rowids), ITER_CHUNK):
@@ -142,11 +189,11 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
             for rowid in chunk:
                 row = by_rowid.get(rowid)
                 if row is not None:  # deleted meanwhile
-                    yield root._sample_from_row(schema, row, visible)
+                    yield root._sample_from_row(schema, row, visible, live)
 
     def first(self) -> Sample:
         """The first sample; ValueError if the collection is empty."""
-        for sample in self.limit(1).iter_samples():
+        for sample in self.limit(1)._iter_samples(self._yields_dataset_samples):
             return sample
         raise ValueError(f"{self._describe()} is empty")
 
@@ -157,14 +204,43 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
         return self[ids[-1]]
 
     def head(self, num_samples: int = 3) -> list[Sample]:
-        return list(self.limit(num_samples))
+        return list(self.limit(num_samples)._iter_samples(self._yields_dataset_samples))
 
-    def __getitem__(self, sample_id: str) -> Sample:
-        if not isinstance(sample_id, str):
-            raise TypeError(f"index a collection by sample id (a str), got {sample_id!r}; use skip()/limit() for ranges")
-        for sample in self.select(sample_id).iter_samples():
+    def __getitem__(self, key: Any) -> Any:
+        """A sample by id or filepath; a view for a slice (``dataset[10:20]``) or a boolean expression.
+
+        Example::
+
+            dataset[sample_id] is dataset[sample_id]   # True: one object per sample
+            dataset["/data/cat.jpg"].id
+            dataset[F("clip_eval") == False]            # same as dataset.match(...)
+        """
+        if isinstance(key, slice):
+            return self._slice(key)
+        if isinstance(key, ViewExpression):
+            return self.match(key)
+        if isinstance(key, int | np.integer):  # bool too, as FiftyOne
+            raise SampleIndexError(
+                f"samples are not indexed by position ({key!r}): use a sample id, a filepath, a slice such as "
+                "dataset[10:20], or a boolean expression such as dataset[F('clip_eval') == False]"
+            )
+        if isinstance(key, str) and len(key) == 24 and _HEX.issuperset(key):
+            found, what = self.select(key), "id"
+        else:
+            found, what = self.match(ViewField("filepath") == normalize_filepath(str(key))), "filepath"
+        for sample in found._iter_samples(self._yields_dataset_samples):
             return sample
-        raise SampleNotFoundError(f"no sample with id {sample_id!r} in {self._describe()}")
+        raise SampleNotFoundError(f"no sample with {what} {key!r} in {self._describe()}")
+
+    def _slice(self, key: slice) -> DatasetView:
+        if key.step not in (None, 1):
+            raise InvalidViewError(f"unsupported slice {key!r}: a step is not supported")
+        start, stop = key.start, key.stop
+        if (start is not None and start < 0) or (stop is not None and stop < 0):
+            start, stop, _ = key.indices(len(self))
+        start = start or 0
+        view = self.skip(start) if start else self.view()
+        return view if stop is None else view.limit(max(stop - start, 0))
 
     # -- reads ----------------------------------------------------------------------------
     def values(self, field_or_expr: str | ViewExpression) -> list[Any]:
@@ -183,7 +259,7 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
             columns = _columns_of(field_or_expr, target)
             result = conn.execute(builder.select(columns))
             if len(columns) == 1:
-                return list(result.scalars())
+                return [decode(target, v) for v in result.scalars()] if needs_decoding(target) else list(result.scalars())
             rows = result.mappings().all()
         return [unflatten(field_or_expr, target, row) for row in rows]
 
@@ -207,6 +283,7 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
         from bakeoff.storage import samples as store
         from bakeoff.storage.engine import write
 
+        affected = root._live_in(self)  # re-read afterwards, as after set_values
         with write(root._engine) as conn:  # the schema, the expression and the update: one transaction
             schema, builder = self._builder()
             target = schema.field(field)
@@ -217,6 +294,7 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
             table = builder.table  # the same Table object the expression refers to
             store.update_from_query(conn, table, {field: value, "last_modified_at": catalog.utcnow()}, rowids)
         root._analyze(1 << 30)
+        root._refresh_samples(affected)
 
     def aggregate(self, aggregations: aggs.Aggregation | Sequence[aggs.Aggregation]) -> Any:
         """Run one aggregation, or several in one snapshot (returns a list)."""
@@ -300,7 +378,7 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
             dataset.set_values("clip", [fo.Classification(label=l) for l in labels])
             view.set_values("reviewed", [True] * len(view))
         """
-        self._root()._set_values(field, values, expand_schema, self._rowids)
+        self._root()._set_values(field, values, expand_schema, self._rowids, self)
 
     def compute_metadata(self, overwrite: bool = False, num_workers: int | None = None,
                          skip_failures: bool = True, progress: bool | None = None) -> int:
@@ -345,6 +423,11 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
 
     def _describe(self) -> str:
         return f"dataset {self._root().name!r}"
+
+
+def _settable(cls: type) -> list[str]:
+    return [n for n in dir(cls) if not n.startswith("_") and isinstance(getattr(cls, n), property)
+            and getattr(cls, n).fset is not None]
 
 
 def _columns_of(path: str, field: Field) -> list[str]:

@@ -26,8 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from bakeoff._config import config
-from bakeoff.core.collection import SampleCollection
-from bakeoff.core.dataset_extras import Runs, SavedViewsAndIndexes
+from bakeoff.core.collection import ITER_CHUNK, SampleCollection
+from bakeoff.core.dataset_extras import DatasetProperties, Runs, SavedViewsAndIndexes
 from bakeoff.core.field_management import FieldManagement
 from bakeoff.core.fields import Field, infer_field
 from bakeoff.core.sample import Sample
@@ -43,6 +43,7 @@ from bakeoff.errors import (
     DatasetExistsError,
     DatasetNotFoundError,
     FieldError,
+    FieldTypeError,
     InvalidDatasetNameError,
     SampleNotFoundError,
     UnknownFieldError,
@@ -98,12 +99,18 @@ def _register_exit_cleanup(uri: str) -> None:
     atexit.register(cleanup)
 
 
-class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
+class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, SampleCollection):
     """A named collection of samples stored in bakeoff's database.
 
     Non-persistent datasets (the default) are deleted when the process that
     made them exits; ``persistent=True`` keeps them across restarts.
+
+    There is one ``Dataset`` object per dataset and one :class:`Sample` object per
+    sample in a process (weakly held): ``dataset[id] is sample``.
     """
+
+    #: samples read from the dataset itself are its live objects; a view's are separate (FiftyOne's SampleView)
+    _yields_dataset_samples = True
 
     def __init__(self, name: str | None = None, persistent: bool = False, overwrite: bool = False, _row=None) -> None:
         self._uri = config.database_uri
@@ -119,6 +126,10 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
         self._last_loaded_at: datetime = _row.last_loaded_at
         self._synced: tuple[Schema, sa.Table] | None = None  # (schema, table) of the last schema version read
         self._info: dict[str, Any] | None = None
+        self._properties: dict[str, Any] | None = None  # classes, default_classes, description (DatasetProperties)
+        # id -> the one in-memory Sample of that id; weak, so samples nobody holds are freed
+        self._samples: weakref.WeakValueDictionary[str, Sample] = weakref.WeakValueDictionary()
+        self._samples_lock = threading.Lock()  # App threads share datasets and their samples
         with _instances_lock:
             _instances[(self._uri, self._id)] = self
 
@@ -197,31 +208,41 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
 
     @property
     def created_at(self) -> datetime:
-        return self._created_at
+        """When the dataset was made: naive UTC, or aware in ``config.timezone`` (as FiftyOne)."""
+        return store.read_datetime(store.stored_datetime(self._created_at))
 
     @property
     def last_loaded_at(self) -> datetime:
-        return self._last_loaded_at
+        return store.read_datetime(store.stored_datetime(self._last_loaded_at))
 
     @property
     def info(self) -> dict[str, Any]:
-        """A dict of dataset-level information; call :meth:`save` after changing it."""
+        """A dict of dataset-level information; assigning saves it, after changes in place call :meth:`save`."""
         if self._info is None:
+            self._check_alive()
             with read(self._engine) as conn:
-                self._info = dict(catalog.get_dataset(conn, id=self._id).info or {})
+                row = catalog.get_dataset(conn, id=self._id)
+            if row is None:  # deleted by another process
+                self._deleted = True
+                self._check_alive()
+            self._info = dict(row.info or {})
         return self._info
 
     @info.setter
     def info(self, value: dict[str, Any]) -> None:
+        if value is None:
+            value = {}
         if not isinstance(value, dict):
-            raise TypeError(f"dataset.info must be a dict, got {value!r}")
+            raise FieldTypeError(f"dataset.info must be a dict, got {brief(value)}")
         self._info = dict(value)
+        self.save()  # as FiftyOne: assigning saves; edits in place need save()
 
     def save(self) -> None:
-        """Persist :attr:`info`."""
+        """Persist :attr:`info`, :attr:`classes`, :attr:`default_classes` and :attr:`description` edited in place."""
         self._check_alive()
         with write(self._engine) as conn:
             catalog.update_dataset(conn, self._id, info=self.info)
+        self._save_properties()
 
     def _set_info(self, **values: Any) -> None:
         self.info.update(values)
@@ -236,16 +257,16 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
         return self._deleted
 
     def delete(self) -> None:
-        """Delete the dataset and all its samples from the database."""
-        if self._deleted:
-            return
+        """Delete the dataset and all its samples; sample objects keep their values but lose their id."""
+        self._check_alive()
         with write(self._engine) as conn:
             catalog.drop_dataset(conn, self._id, self._table_name)
         self._deleted = True
+        self._detach_samples(None)
 
     def _check_alive(self) -> None:
         if self._deleted:
-            raise DatasetNotFoundError(f"dataset {self._name!r} has been deleted")
+            raise DatasetNotFoundError(f"dataset {self._name!r} is deleted")
 
     def _sync(self) -> tuple[Schema, sa.Table]:
         """The schema and table as of the current read's snapshot (re-read when another process changed them).
@@ -261,7 +282,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
             row = catalog.get_dataset(conn, id=self._id)
             if row is None or not present:
                 self._deleted = True
-                raise DatasetNotFoundError(f"dataset {self._name!r} has been deleted")
+                raise DatasetNotFoundError(f"dataset {self._name!r} is deleted")
             self._name, self._persistent = row.name, bool(row.persistent)
             cached = self._synced
             if cached is None or cached[0].version != row.schema_version or in_write(conn):
@@ -272,8 +293,77 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
         return cached
 
     def reload(self) -> None:
-        """Re-read the name and, if another process changed it, the schema from the database."""
+        """Re-read the dataset and its in-memory samples from the database (unsaved edits are dropped).
+
+        As FiftyOne, this counts as loading the dataset: :attr:`last_loaded_at` advances.
+        """
+        self._check_alive()
+        now = catalog.utcnow()
+        with write(self._engine) as conn:
+            catalog.update_dataset(conn, self._id, last_loaded_at=now)
+        self._last_loaded_at = now
+        self._info = self._properties = None
+        self._synced = None
         self._sync()
+        self._refresh_samples(self._live_samples())
+
+    # -- the in-memory samples (one object per sample id) -----------------------------------
+    def _live_samples(self, ids: Iterable[str] | None = None) -> list[Sample]:
+        """The sample objects someone holds (all, or those with these ids)."""
+        with self._samples_lock:
+            if ids is None:
+                found = list(self._samples.values())  # iterates under the dict's guard: a sample freed meanwhile waits
+            else:
+                found = [self._samples.get(i) for i in ids]
+        return [s for s in found if s is not None]
+
+    def _live_in(self, collection: SampleCollection) -> list[Sample]:
+        """The live samples that are in ``collection`` now (read before a write that may move them out)."""
+        live = self._live_samples()
+        if not live or collection is self:
+            return live
+        by_id = {s.id: s for s in live}
+        found: list[Sample] = []
+        ids = list(by_id)
+        for start in range(0, len(ids), ITER_CHUNK):
+            found += [by_id[i] for i in collection.select(ids[start : start + ITER_CHUNK]).values("id")]
+        return found
+
+    def _refresh_samples(self, samples: Sequence[Sample], missing_ok: bool = True) -> None:
+        """Re-read these sample objects' fields (live ones, or view samples' shown fields) in place."""
+        samples = [s for s in samples if s.id is not None and s._dataset is self]
+        ids = list(dict.fromkeys(s.id for s in samples))
+        fresh: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), ITER_CHUNK):
+            for sample in self.select(ids[start : start + ITER_CHUNK])._iter_samples(live=False):
+                fresh[sample.id] = sample._data
+        for sample in samples:
+            values = fresh.get(sample.id)
+            if values is None:
+                if not missing_ok:
+                    raise SampleNotFoundError(f"sample {sample.id!r} is no longer in dataset {self.name!r}")
+                continue
+            if sample._view_fields is not None:
+                values = {n: v for n, v in values.items() if n in sample._view_fields}
+            object.__setattr__(sample, "_data", dict(values))  # a new dict: readers in other threads see old or new
+            sample._dirty.clear()
+
+    def _detach_samples(self, ids: Iterable[str] | None) -> None:
+        """Samples deleted from the database: their objects keep their values, without id or dataset."""
+        with self._samples_lock:
+            targets = list(self._samples.keys()) if ids is None else [i for i in ids if i in self._samples]
+            detached = [self._samples.pop(i, None) for i in targets]
+        for sample in detached:
+            if sample is not None:
+                sample._detach()
+
+    def _add_field_to_samples(self, names: Iterable[str]) -> None:
+        """New fields read as None on the live samples (as on the samples read later)."""
+        names = list(names)
+        for sample in self._live_samples():
+            missing = [n for n in names if n not in sample._data]
+            if missing:
+                object.__setattr__(sample, "_data", {**sample._data, **dict.fromkeys(missing)})
 
     # -- writing samples ------------------------------------------------------------------
     def add_sample(self, sample: Sample, expand_schema: bool = True) -> str:
@@ -297,8 +387,8 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
             for sample in batch:
                 row: dict[str, Any] = {"id": new_id(), "created_at": now, "last_modified_at": now}
                 for name, value in sample._data.items():
-                    if name in READONLY_FIELDS:
-                        continue
+                    if name in READONLY_FIELDS or (value is None and name not in schema.fields):
+                        continue  # a new field whose values are all None is not added (as FiftyOne)
                     field = schema.fields[name]
                     field.path = name
                     flatten(name, field, field.validate(value), row)
@@ -306,11 +396,14 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
             with write(self._engine) as conn:
                 store.insert_rows(conn, table, rows)
             for sample, row in zip(batch, rows, strict=True):
-                if sample._dataset is not None and sample._dataset is not self:
-                    continue  # copied from another dataset: the original stays there
-                sample._data.update(id=row["id"], created_at=now, last_modified_at=now)
-                object.__setattr__(sample, "_dataset", self)
-                sample._dirty.clear()
+                if sample._dataset is not None:
+                    continue  # from a dataset (this one or another): a copy was added, the original stays
+                values = dict.fromkeys(schema.fields)  # fields it lacks read as None; untyped None fields go
+                values.update((n, v) for n, v in sample._data.items() if n in schema.fields)
+                values.update(id=row["id"], created_at=now, last_modified_at=now)
+                sample._bind(self, values)
+                with self._samples_lock:
+                    self._samples[row["id"]] = sample
             ids.extend(row["id"] for row in rows)
         self._analyze(len(ids))
         return ids
@@ -333,20 +426,17 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
                 if name in schema.fields or (new.get(name) is not None):
                     continue
                 new[name] = infer_field(value)
-        unknown = [n for n in new if n not in schema.fields]
-        if unknown and not expand_schema:
-            raise UnknownFieldError(f"samples have fields {unknown} that the dataset lacks; pass expand_schema=True")
-        untyped = [n for n, f in new.items() if f is None]
-        if untyped:
-            raise FieldError(
-                f"cannot infer the type of new field(s) {untyped}: every value is None; "
-                "add them first with dataset.add_sample_field(name, fo.StringField) (or another type)"
-            )
-        self._add_fields(new)  # type: ignore[arg-type]
+        # a new field whose every value is None is left out, as FiftyOne does: its type cannot be inferred
+        new = {n: f for n, f in new.items() if f is not None}
+        if new and not expand_schema:
+            raise UnknownFieldError(f"samples have fields {list(new)} that the dataset lacks; pass expand_schema=True")
+        self._add_fields(new)
 
     def _set_values(self, field: str, values: Sequence[Any] | Mapping[str, Any], expand_schema: bool,
-                    rowids: Callable[[], list[int]]) -> None:
+                    rowids: Callable[[], list[int]], collection: SampleCollection | None = None) -> None:
         """Implements ``collection.set_values``; ``rowids()`` gives the collection's rows in order.
+
+        The in-memory samples of the collection are re-read afterwards (as FiftyOne).
 
         All values are written in one transaction: other readers see all of them or
         none, and a killed process leaves none (a new field it created stays, empty).
@@ -366,6 +456,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
                     f"set_values({field!r}, ...) got {len(vals)} values for {len(keys)} samples; "
                     "pass one value per sample in collection order, or a dict {sample_id: value}"
                 )
+        affected = self._live_samples(keys) if key == "id" else self._live_in(collection or self)
         schema, _ = self._sync()
         if head not in schema.fields:
             if sub:
@@ -381,6 +472,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
             schema, table = self._sync()  # as of now: writers queue, so nothing changes it until commit
             self._write_values(conn, schema, table, field, key, keys, vals)
         self._analyze(len(keys))
+        self._refresh_samples(affected)
 
     def _write_values(self, conn, schema: Schema, table: sa.Table, field: str, key: str, keys: Sequence[Any],
                       vals: Sequence[Any]) -> None:
@@ -411,8 +503,9 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
 
         Writers queue (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock), so the
         tags read here are the latest and nobody else's change is lost: two
-        processes tagging at once both win.
+        processes tagging at once both win. The collection's in-memory samples are re-read.
         """
+        affected = self._live_in(collection)
         with write(self._engine) as conn:
             schema, table = self._sync()
             _, builder = collection._builder()
@@ -422,6 +515,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
             self._write_values(conn, schema, table, "tags", store.ROWID, [r for r, _ in changed],
                                [t for _, t in changed])
         self._analyze(len(changed))
+        self._refresh_samples(affected)
 
     def _save_sample(self, sample: Sample) -> None:
         names = [n for n in sample._dirty if n not in READONLY_FIELDS]
@@ -429,6 +523,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
         if new:
             self._expand_schema([Sample._from_db(self, {n: sample._data[n] for n in new})], True)
         schema, table = self._sync()
+        names = [n for n in names if n in schema.fields]
         now = catalog.utcnow()
         row: dict[str, Any] = {"id": sample.id, "last_modified_at": now}
         for name in names:
@@ -438,26 +533,43 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
         with write(self._engine) as conn:
             store.update_rows(conn, table, "id", [row])
         sample._data["last_modified_at"] = now
+        if sample._view_fields is not None:  # a view's sample: the dataset's object of that id follows
+            self._refresh_samples(self._live_samples([sample.id]))
 
-    def _sample_from_row(self, schema: Schema, row: Mapping[str, Any], visible: list[str] | None = None) -> Sample:
+    def _sample_from_row(self, schema: Schema, row: Mapping[str, Any], visible: list[str] | None = None,
+                         live: bool = False) -> Sample:
+        """The sample of ``row``: with ``live``, the dataset's one object for that id (made if nobody holds
+        it; returned as it is if someone does, unsaved edits included, as FiftyOne); else a view's sample."""
+        if live:
+            sample = self._samples.get(row["id"])  # a read needs no lock; making one does (below)
+            if sample is not None:
+                return sample
         fields = schema.fields if visible is None else {n: schema.fields[n] for n in visible}
         values = {name: unflatten(name, field, row) for name, field in fields.items()}
         if values.get("tags") is None:
             values["tags"] = []
-        return Sample._from_db(self, values)
+        if not live:
+            return Sample._from_db(self, values, tuple(fields))
+        sample = Sample._from_db(self, values)
+        with self._samples_lock:  # another thread may have made it meanwhile: keep the first
+            return self._samples.setdefault(row["id"], sample)
 
     def delete_samples(self, samples_or_ids: Iterable[Sample | str]) -> None:
         """Delete samples (objects or ids) from the dataset."""
+        if isinstance(samples_or_ids, str | Sample):
+            samples_or_ids = [samples_or_ids]
         ids = [s.id if isinstance(s, Sample) else s for s in samples_or_ids]
         _, table = self._sync()
         with write(self._engine) as conn:
             store.delete_rows(conn, table, ids)
+        self._detach_samples(ids)
 
     def clear(self) -> None:
         """Delete every sample (the schema stays)."""
         _, table = self._sync()
         with write(self._engine) as conn:
             conn.execute(table.delete())
+        self._detach_samples(None)
 
     # -- copies, metadata, summary --------------------------------------------------------
     def clone(self, name: str | None = None, persistent: bool = False) -> Dataset:
@@ -500,6 +612,12 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, Runs, SampleCollection):
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Dataset) and (self._uri, self._id) == (other._uri, other._id)
 
+    def __copy__(self) -> Dataset:
+        return self  # as FiftyOne: one object per dataset (use clone() for a copy of the data)
+
+    def __deepcopy__(self, memo: dict) -> Dataset:
+        return self
+
     def __hash__(self) -> int:
         return hash((self._uri, self._id))
 
@@ -530,6 +648,7 @@ def _dataset_from_row(row) -> Dataset:
         existing = _instances.get((uri, row.id))
     if existing is not None and not existing._deleted:
         existing._name, existing._persistent = row.name, bool(row.persistent)
+        existing._last_loaded_at = row.last_loaded_at
         return existing
     return Dataset(_row=row)
 

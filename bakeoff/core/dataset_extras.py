@@ -1,11 +1,19 @@
-"""Saved views and indexes (mixed into :class:`~bakeoff.core.dataset.Dataset`)."""
+"""Saved views, indexes and persisted dataset properties (mixed into :class:`~bakeoff.core.dataset.Dataset`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from bakeoff.core.schema import DEFAULT_FIELDS
-from bakeoff.errors import BakeoffError, FieldError, suggest
+from bakeoff.errors import (
+    BakeoffError,
+    FieldError,
+    FieldTypeError,
+    SavedViewExistsError,
+    SavedViewNotFoundError,
+    brief,
+    suggest,
+)
 from bakeoff.storage import catalog
 from bakeoff.storage import samples as store
 from bakeoff.storage.engine import read, write
@@ -28,9 +36,10 @@ class SavedViewsAndIndexes:
             raise BakeoffError(f"this view belongs to dataset {view._root().name!r}, not {self.name!r}")
         with write(self._engine) as conn:
             if catalog.get_run(conn, self._id, SAVED_VIEW, name) is not None and not overwrite:
-                raise BakeoffError(f"a saved view named {name!r} exists; pass overwrite=True to replace it")
+                raise SavedViewExistsError(f"saved view {name!r} already exists; pass overwrite=True to replace it")
             config = {"stages": [s.to_dict() for s in view._stage_list()], "description": description}
             catalog.put_run(conn, self._id, SAVED_VIEW, name, config)
+        view._name = name  # as FiftyOne: the view saved is now that saved view
 
     def load_saved_view(self, name: str) -> DatasetView:
         from bakeoff.core.stages import ViewStage
@@ -40,8 +49,10 @@ class SavedViewsAndIndexes:
             row = catalog.get_run(conn, self._id, SAVED_VIEW, name)
         if row is None:
             names = self.list_saved_views()
-            raise KeyError(f"no saved view {name!r} on dataset {self.name!r}.{suggest(name, names)} Saved views: {names}")
-        view = DatasetView(self, [ViewStage.from_dict(s) for s in row.config["stages"]])
+            raise SavedViewNotFoundError(
+                f"dataset {self.name!r} has no saved view {name!r}.{suggest(name, names)} Saved views: {names}"
+            )
+        view = DatasetView(self, [ViewStage.from_dict(s) for s in row.config["stages"]], name=name)
         view._builder()
         return view
 
@@ -58,7 +69,7 @@ class SavedViewsAndIndexes:
 
     def delete_saved_view(self, name: str) -> None:
         if not self.has_saved_view(name):
-            raise KeyError(f"no saved view {name!r} on dataset {self.name!r}")
+            raise SavedViewNotFoundError(f"dataset {self.name!r} has no saved view {name!r}")
         with write(self._engine) as conn:
             catalog.delete_run(conn, self._id, SAVED_VIEW, name)
 
@@ -87,6 +98,90 @@ class SavedViewsAndIndexes:
         with write(self._engine) as conn:
             if not store.drop_index(conn, table, field_path):
                 raise KeyError(f"no index on {field_path!r}; indexed: {self.list_indexes()}")
+
+
+PROPERTIES = ("dataset_properties", "properties")  # (run type, key) of the record that holds them
+
+
+class DatasetProperties:
+    """``classes``, ``default_classes`` and ``description``, saved with the dataset as in FiftyOne.
+
+    Assigning saves at once; a change made in place (``dataset.classes["gt"].append("dog")``) is saved by
+    ``dataset.save()`` and dropped by ``dataset.reload()``.
+
+    Example::
+
+        dataset.classes = {"ground_truth": ["cat", "dog"]}
+        dataset.default_classes = ["cat", "dog"]
+        fo.load_dataset(dataset.name).classes      # {'ground_truth': ['cat', 'dog']}, in another process too
+    """
+
+    def _loaded_properties(self) -> dict[str, Any]:
+        if self._properties is None:
+            self._check_alive()
+            with read(self._engine) as conn:
+                row = catalog.get_run(conn, self._id, *PROPERTIES)
+            stored = dict(row.config or {}) if row is not None else {}
+            self._properties = {"classes": dict(stored.get("classes") or {}),
+                                "default_classes": list(stored.get("default_classes") or []),
+                                "description": stored.get("description")}
+        return self._properties
+
+    def _save_properties(self) -> None:
+        properties = self._loaded_properties()
+        _check_classes(properties["classes"])
+        _check_class_list("default_classes", properties["default_classes"])
+        with write(self._engine) as conn:
+            catalog.put_run(conn, self._id, *PROPERTIES, properties)
+
+    def _set_property(self, name: str, value: Any) -> None:
+        self._check_alive()
+        self._loaded_properties()[name] = value
+        self._save_properties()
+
+    @property
+    def classes(self) -> dict[str, list[str]]:
+        """``{field: [class, ...]}``: the classes of label fields (evaluations read them)."""
+        return self._loaded_properties()["classes"]
+
+    @classes.setter
+    def classes(self, value: dict[str, list[str]] | None) -> None:
+        value = {} if value is None else value
+        _check_classes(value)
+        self._set_property("classes", {k: list(v) for k, v in value.items()})
+
+    @property
+    def default_classes(self) -> list[str]:
+        """The classes of label fields that :attr:`classes` does not name."""
+        return self._loaded_properties()["default_classes"]
+
+    @default_classes.setter
+    def default_classes(self, value: list[str] | None) -> None:
+        value = [] if value is None else value
+        _check_class_list("default_classes", value)
+        self._set_property("default_classes", list(value))
+
+    @property
+    def description(self) -> str | None:
+        return self._loaded_properties()["description"]
+
+    @description.setter
+    def description(self, value: str | None) -> None:
+        if value is not None and not isinstance(value, str):
+            raise FieldTypeError(f"dataset.description must be a str or None, got {brief(value)}")
+        self._set_property("description", value)
+
+
+def _check_classes(value: Any) -> None:
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise FieldTypeError(f"dataset.classes must be a dict {{field: [class, ...]}} with str keys, got {brief(value)}")
+    for key, classes in value.items():
+        _check_class_list(f"dataset.classes[{key!r}]", classes)
+
+
+def _check_class_list(what: str, value: Any) -> None:
+    if not isinstance(value, list | tuple) or not all(isinstance(c, str) for c in value):
+        raise FieldTypeError(f"{what} must be a list of str class names, got {brief(value)}")
 
 
 class Runs:

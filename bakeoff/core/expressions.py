@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from typing import Any
 
 from bakeoff.core.regex_portability import check_regex
@@ -95,6 +96,22 @@ class ViewExpression:
         )
 
     __hash__ = None  # == builds an expression, so expressions are not hashable
+
+    def __copy__(self) -> ViewExpression:
+        """A new, equal expression (as FiftyOne's ``copy.copy(F("x") > 1)``); it shares the arguments."""
+        return self._rebuilt(self.args)
+
+    def __deepcopy__(self, memo: dict) -> ViewExpression:
+        import copy
+
+        return self._rebuilt(copy.deepcopy(self.args, memo))
+
+    def _rebuilt(self, args: tuple) -> ViewExpression:
+        # the slots are set directly: __setattr__ refuses, and args were checked when self was built
+        new = type(self).__new__(type(self))
+        for name, value in (("op", self.op), ("args", args), ("_depth", self._depth), ("_size", self._size)):
+            object.__setattr__(new, name, value)
+        return new
 
     # -- comparisons and logic ------------------------------------------------------------
     def __eq__(self, other):  # type: ignore[override]
@@ -242,7 +259,7 @@ class ViewExpression:
         if self.op == "field":
             return {"$field": self.args[0]}
         if self.op == "literal":
-            return {"$literal": self.args[0]}
+            return {"$literal": _literal_to_json(self.args[0])}
         return {"$op": self.op, "args": [a.to_dict() for a in self.args]}
 
     def to_json(self) -> str:
@@ -311,7 +328,7 @@ class _JsonReader:
         if kind == "$field":
             return ViewField(_check_path("field", data["$field"]))  # ViewField(None) would be F()
         if kind == "$literal":
-            return ViewExpression("literal", (data["$literal"],))
+            return ViewExpression("literal", (_literal_from_json(data["$literal"]),))
         op, args = data["$op"], data.get("args", [])
         if op in ("field", "literal"):
             raise InvalidViewError(f"write {{'${op}': ...}} instead of {{'$op': '{op}'}}")
@@ -326,6 +343,32 @@ class _JsonReader:
                 return kind
         raise InvalidViewError(f"not a serialized view expression: {quote(data)}; expected {{'$field': path}}, "
                                "{'$literal': value} or {'$op': op, 'args': [...]}")
+
+
+def _literal_to_json(value: Any) -> Any:
+    """A literal in JSON: dates and datetimes as ``{"$date": "2024-05-01"}`` / ``{"$datetime": iso}``."""
+    if isinstance(value, list):
+        return [_literal_to_json(v) for v in value]
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    return value
+
+
+def _literal_from_json(value: Any) -> Any:
+    """Inverse of :func:`_literal_to_json`; anything else is left for :func:`check_literal` to judge."""
+    if isinstance(value, list):
+        return [_literal_from_json(v) for v in value]
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("$date", "$datetime"):
+        tag, text = next(iter(value.items()))
+        parse = date.fromisoformat if tag == "$date" else datetime.fromisoformat
+        try:
+            return parse(text)
+        except (TypeError, ValueError):
+            raise InvalidViewError(f"{{{tag!r}: ...}} needs an ISO 8601 string such as '2024-05-01' or "
+                                   f"'2024-05-01T12:00:00+00:00', got {quote(text)}") from None
+    return value
 
 
 def _combine(op: str, exprs: Iterable[Any], empty: bool) -> ViewExpression:
@@ -362,7 +405,8 @@ def quote(value: Any) -> str:
 
 
 def check_literal(value: Any) -> Any:
-    """What a literal may hold: None, bool, int (64-bit), float, str, or a list of those; returns it as stored.
+    """What a literal may hold: None, bool, int (64-bit), float, str, date, datetime, or a list of those;
+    returns it as stored.
 
     NaN becomes None: both databases store NaN as missing, so a NaN literal means "missing" on both.
     """
@@ -383,8 +427,11 @@ def _check_scalar(value: Any) -> Any:
         return None if math.isnan(value) else value
     if isinstance(value, str):
         return _check_text(value)
+    if isinstance(value, date):  # datetimes too: the database compares them as UTC instants (naive ones are UTC)
+        return value
     what = "a list inside a list" if isinstance(value, list) else f"{quote(value)} ({type(value).__name__})"
-    raise InvalidViewError(f"cannot use {what} in a view expression; use a number, str, bool, None or a list of them")
+    raise InvalidViewError(f"cannot use {what} in a view expression; use a number, str, bool, date, datetime, "
+                           "None or a list of them")
 
 
 def _check_text(value: str) -> str:

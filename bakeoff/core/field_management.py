@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bakeoff.core.fields import EmbeddedDocumentField, Field
+from bakeoff.core.fields import EmbeddedDocumentField, Field, infer_field
 from bakeoff.core.schema import PROTECTED_FIELDS, Schema, catalog_rows, field_columns
 from bakeoff.errors import FieldError, FieldTypeError, UnknownFieldError, brief, suggest
 from bakeoff.storage import catalog
@@ -121,6 +121,7 @@ class FieldManagement:
                 for column in auto_indexed_columns(path, field):
                     store.create_index(conn, grown, column)
         self._synced = None
+        self._add_field_to_samples(new)
 
     def delete_sample_field(self, field_name: str) -> None:
         """Delete a field and its values from every sample."""
@@ -136,6 +137,7 @@ class FieldManagement:
             store.drop_columns(conn, table, columns)
             catalog.delete_fields(conn, self._id, columns)
         self._synced = None
+        self._refresh_samples(self._live_samples())  # as FiftyOne: in-memory samples lose the field
 
     def rename_sample_field(self, field_name: str, new_field_name: str) -> None:
         """Rename a field (its values and description move with it); ``"A"`` to ``"a"`` is allowed."""
@@ -153,6 +155,7 @@ class FieldManagement:
             store.rename_columns(conn, table, mapping)
             catalog.rename_fields(conn, self._id, mapping)
         self._synced = None
+        self._refresh_samples(self._live_samples())  # as FiftyOne: in-memory samples see the new name
 
     def _check_user_field(self, schema: Schema, name: str, verb: str) -> None:
         if name in PROTECTED_FIELDS:
@@ -163,13 +166,20 @@ class FieldManagement:
             )
 
     def _validate_value(self, name: str, value: Any, create: bool = True) -> Any:
+        """``value`` checked for ``sample[name] = value``; a new field is added to the schema now (as FiftyOne)."""
         schema, _ = self._sync()
         field = schema.fields.get(name)
         if field is None:
             if not create:
-                raise UnknownFieldError(f"unknown field {name!r}; pass create=True to add it")
-            check_no_case_clash([name], schema.fields)  # now, not when the sample is saved
-            return value
+                raise UnknownFieldError(f"sample has no field {name!r}; pass create=True or use sample[{name!r}] = value")
+            inferred = infer_field(value)
+            if inferred is None:
+                raise FieldTypeError(
+                    f"cannot infer the type of new field {name!r} from None; add it first with "
+                    f"dataset.add_sample_field({name!r}, fo.StringField) (or another type), or set a value"
+                )
+            self._add_fields({name: inferred})
+            field = inferred
         field = copy.copy(field)  # the schema's Field is shared by threads: name the path on a copy
         field.path = name
         return field.validate(value)

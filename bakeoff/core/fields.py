@@ -118,14 +118,40 @@ class BooleanField(Field):
 
 
 class DateTimeField(Field):
+    """A ``datetime``, stored as a UTC instant to the millisecond, as in FiftyOne.
+
+    An aware datetime keeps its instant; a naive one is taken to be UTC. Values read back
+    naive in UTC, or aware in ``bakeoff.config.timezone`` when it is set::
+
+        sample["taken"] = datetime(2024, 5, 1, 9, 30, tzinfo=ZoneInfo("Europe/Paris"))
+        sample.save(); dataset.values("taken")     # [datetime(2024, 5, 1, 7, 30)]
+    """
+
     kind = "datetime"
 
     def validate(self, value):
         if value is None or isinstance(value, datetime):
             return value
+        hint = " Use a DateField for dates, or pass datetime(y, m, d)." if isinstance(value, date) else ""
+        raise self._type_error(value, f" Pass a datetime.{hint}")
+
+
+class DateField(Field):
+    """A ``datetime.date``; it reads back as a date and compares with datetimes as that day's midnight UTC.
+
+    A datetime assigned to it keeps its calendar date (its time and zone are dropped), as in FiftyOne.
+    """
+
+    kind = "date"
+
+    def validate(self, value):
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return value.date()
         if isinstance(value, date):
-            return datetime(value.year, value.month, value.day)
-        raise self._type_error(value, " Pass a datetime.")
+            return value
+        raise self._type_error(value, " Pass a date.")
 
 
 class ListField(Field):
@@ -236,8 +262,10 @@ def infer_field(value: Any) -> Field | None:
         return FloatField()
     if isinstance(value, str):
         return StringField()
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
         return DateTimeField()
+    if isinstance(value, date):
+        return DateField()
     if isinstance(value, EmbeddedDocument):
         return EmbeddedDocumentField(type(value))
     if isinstance(value, np.ndarray) and value.ndim == 1 and np.issubdtype(value.dtype, np.number):

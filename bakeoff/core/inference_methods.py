@@ -47,9 +47,12 @@ class InferenceMethods:
         """
         from bakeoff.inference.pipeline import run
 
-        return run(self, models, batch_size=batch_size, num_workers=num_workers, store_logits=store_logits,
-                   confidence_thresh=confidence_thresh, skip_failures=skip_failures, progress=progress,
-                   use_cache=use_cache, **kwargs)
+        affected = self._root()._live_in(self)  # sample objects held in memory see the predictions, as in FiftyOne
+        summary = run(self, models, batch_size=batch_size, num_workers=num_workers, store_logits=store_logits,
+                      confidence_thresh=confidence_thresh, skip_failures=skip_failures, progress=progress,
+                      use_cache=use_cache, **kwargs)
+        self._root()._refresh_samples(affected)
+        return summary
 
     def compute_embeddings(self, model: Any, embeddings_field: str | None = None, batch_size: int | None = None,
                            num_workers: int | None = None, skip_failures: bool = True, progress: bool | None = None,

@@ -1,13 +1,22 @@
-"""Samples: one image and its fields."""
+"""Samples: one image and its fields.
+
+A sample read from a dataset is the one in-memory object for its id in this
+process (as in FiftyOne): ``dataset[id] is sample`` while someone holds it,
+iteration returns the same objects, and writes made through the dataset
+(``set_values``, ``tag_samples``, a field rename, a view's sample saved) reach
+it. Samples read through a view are separate objects whose ``save`` updates
+the dataset's object too.
+"""
 
 from __future__ import annotations
 
+import copy
 import os
 from typing import TYPE_CHECKING, Any
 
 from bakeoff.core.metadata import ImageMetadata
 from bakeoff.core.schema import READONLY_FIELDS
-from bakeoff.errors import FieldError
+from bakeoff.errors import FieldError, UnknownAttributeError, UnknownFieldError
 from bakeoff.storage.identifiers import check_field_name
 
 if TYPE_CHECKING:
@@ -35,10 +44,13 @@ class Sample:
         sample.tags.append("check")
         dataset.add_sample(sample)
         sample.clip.label          # 'treadmill'
+        dataset[sample.id] is sample   # True: one object per sample
         sample.save()              # after changes to a sample that is in a dataset
     """
 
-    _reserved = ("_data", "_dataset", "_dirty")
+    #: ``_view_fields``: None for a dataset's own sample (or one in no dataset); for a sample read
+    #: through a view, the fields that view shows
+    _reserved = ("_data", "_dataset", "_dirty", "_view_fields")
 
     def __init__(self, filepath: str | os.PathLike, tags: list[str] | None = None,
                  metadata: ImageMetadata | None = None, **fields: Any) -> None:
@@ -49,19 +61,35 @@ class Sample:
             "filepath": normalize_filepath(filepath),
             "tags": DEFAULT_FIELDS["tags"].validate(tags) or [],
             "metadata": DEFAULT_FIELDS["metadata"].validate(metadata),
+            "created_at": None,
+            "last_modified_at": None,
         })
         object.__setattr__(self, "_dataset", None)
         object.__setattr__(self, "_dirty", set())
+        object.__setattr__(self, "_view_fields", None)
         for name, value in fields.items():
             self.set_field(name, value)
 
     @classmethod
-    def _from_db(cls, dataset: Dataset, values: dict[str, Any]) -> Sample:
+    def _from_db(cls, dataset: Dataset, values: dict[str, Any], view_fields: tuple[str, ...] | None = None) -> Sample:
         sample = cls.__new__(cls)
         object.__setattr__(sample, "_data", values)
         object.__setattr__(sample, "_dataset", dataset)
         object.__setattr__(sample, "_dirty", set())
+        object.__setattr__(sample, "_view_fields", view_fields)
         return sample
+
+    def _bind(self, dataset: Dataset, values: dict[str, Any]) -> None:
+        """Make this object the dataset's sample with these values (after ``add_samples``)."""
+        object.__setattr__(self, "_data", values)
+        object.__setattr__(self, "_dataset", dataset)
+        self._dirty.clear()
+
+    def _detach(self) -> None:
+        """The sample was deleted: keep its values, drop its id and dataset (as FiftyOne)."""
+        object.__setattr__(self, "_data", {**self._data, "id": None, "created_at": None, "last_modified_at": None})
+        object.__setattr__(self, "_dataset", None)
+        object.__setattr__(self, "_view_fields", None)
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -92,7 +120,13 @@ class Sample:
         return getattr(value, rest) if rest and value is not None else (None if rest else value)
 
     def set_field(self, name: str, value: Any, create: bool = True) -> None:
-        """Set a field; on a sample in a dataset, a new field is added to the schema on :meth:`save`."""
+        """Set a field; a new field is added to a dataset's schema at once (``create=False`` refuses new fields).
+
+        Example::
+
+            sample.set_field("note", "look again")          # same as sample["note"] = "look again"
+            sample.set_field("nte", "x", create=False)      # UnknownFieldError: no such field
+        """
         if name in READONLY_FIELDS:
             raise FieldError(f"field {name!r} is set by bakeoff and cannot be assigned")
         check_field_name(name)
@@ -100,6 +134,8 @@ class Sample:
             value = normalize_filepath(value)
         if self._dataset is not None:
             value = self._dataset._validate_value(name, value, create=create)
+        elif not create and name not in self._data:
+            raise UnknownFieldError(f"sample has no field {name!r}; pass create=True or use sample[{name!r}] = value")
         self._data[name] = value
         self._dirty.add(name)
 
@@ -125,10 +161,17 @@ class Sample:
         return self.get_field(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in self._reserved or name in type(self).__dict__:
+        if name in self._reserved or name.startswith("_"):
             object.__setattr__(self, name, value)
-        else:
+        elif name in self._data or name in READONLY_FIELDS:
             self.set_field(name, value)
+        elif name in type(self).__dict__:
+            raise UnknownAttributeError(f"sample.{name} cannot be set")
+        else:  # FiftyOne's rule: a typo must not quietly add a field
+            raise FieldError(
+                f"sample has no field {name!r}: adding sample fields with the `sample.field = value` syntax is "
+                f"not allowed; use sample[{name!r}] = value"
+            )
 
     def __contains__(self, name: str) -> bool:
         return name in self._data
@@ -137,25 +180,56 @@ class Sample:
     def save(self) -> None:
         """Write changed fields to the dataset (tags edited in place count as changed)."""
         if self._dataset is None:
-            raise FieldError("this sample is in no dataset; add it with dataset.add_sample(sample)")
+            raise FieldError("cannot save a sample that is in no dataset; add it with dataset.add_sample(sample)")
         self._dirty.add("tags")
         self._dataset._save_sample(self)
         self._dirty.clear()
 
     def reload(self) -> None:
-        """Re-read the sample's fields from the database."""
+        """Re-read the sample's fields from the database; unsaved changes are dropped."""
         if self._dataset is None:
             return
-        fresh = self._dataset[self.id]
-        object.__setattr__(self, "_data", fresh._data)
-        self._dirty.clear()
+        self._dataset._refresh_samples([self], missing_ok=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-friendly dict of the sample's fields."""
+    def copy(self, fields: list[str] | None = None, omit_fields: list[str] | None = None) -> Sample:
+        """A deep copy in no dataset (no id), optionally with only ``fields`` or without ``omit_fields``.
+
+        Example::
+
+            other_dataset.add_sample(sample.copy(omit_fields=["clip"]))
+        """
+        keep = None if fields is None else {fields} if isinstance(fields, str) else set(fields)
+        omit = set() if omit_fields is None else {omit_fields} if isinstance(omit_fields, str) else set(omit_fields)
+        out = Sample(self._data["filepath"])
+        for name, value in self._data.items():
+            if name in READONLY_FIELDS or name == "filepath" or name in omit:
+                continue
+            if keep is not None and name not in keep and name not in ("tags", "metadata"):
+                continue
+            out._data[name] = copy.deepcopy(value)
+        return out
+
+    def __copy__(self) -> Sample:
+        return self.copy()
+
+    def __deepcopy__(self, memo: dict) -> Sample:
+        return self.copy()
+
+    def to_dict(self, include_private: bool = False) -> dict[str, Any]:
+        """A JSON-friendly dict of the sample's fields: FiftyOne's keys, so no ``id`` (``_id`` with ``include_private``).
+
+        Example::
+
+            sample.to_dict()   # {'filepath': '/data/a.jpg', 'tags': [], 'metadata': None, 'created_at': ..., ...}
+        """
         from bakeoff.core.document import EmbeddedDocument
 
-        out = {}
+        out: dict[str, Any] = {}
+        if include_private:
+            out["_id"] = None if self.id is None else {"$oid": self.id}
         for name, value in self._data.items():
+            if name == "id":
+                continue
             if isinstance(value, EmbeddedDocument):
                 value = value.to_dict()
             elif hasattr(value, "isoformat"):
@@ -163,17 +237,22 @@ class Sample:
             elif hasattr(value, "tolist"):
                 value = value.tolist()
             out[name] = value
+        if include_private:
+            out["_media_type"] = "image"
+            out["_dataset_id"] = None if self._dataset is None else self._dataset.id
         return out
 
     def __eq__(self, other: object) -> bool:
+        """A dataset's sample equals only itself (one object per id); samples read through views
+        are equal when they show the same sample of the same dataset (as FiftyOne's SampleView)."""
         if not isinstance(other, Sample):
             return NotImplemented
-        if self.id is not None or other.id is not None:
-            return self.id == other.id
-        return self is other
+        if self is other:
+            return True
+        return (self.id is not None and self.id == other.id and self._dataset is other._dataset
+                and self._view_fields is not None and other._view_fields is not None)
 
-    def __hash__(self) -> int:
-        return hash(self.id) if self.id is not None else id(self)
+    __hash__ = None  # as FiftyOne: samples are mutable, so they are not hashable
 
     def __repr__(self) -> str:
         lines = ["<Sample: {"]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import math
 from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.fields import (
@@ -13,10 +18,11 @@ from bakeoff.core.fields import (
     ListField,
     ObjectIdField,
     StringField,
+    VectorField,
     field_from_catalog,
 )
 from bakeoff.core.metadata import ImageMetadata
-from bakeoff.errors import UnknownFieldError, brief, suggest
+from bakeoff.errors import FieldError, UnknownFieldError, brief, suggest
 
 #: Fields every dataset has, in this order.
 DEFAULT_FIELDS: dict[str, Field] = {
@@ -63,11 +69,16 @@ class Schema:
         return True
 
     def field(self, path: str) -> Field:
-        """The field at ``path`` (top-level or an embedded document's attribute)."""
+        """The field at ``path``: top-level, an embedded document's attribute (``clip.label``), or an
+        attribute of the labels in a list (``tags_pred.classifications.label``: a :class:`ListField` of
+        the attribute's type, one list per sample)."""
         head, _, rest = path.partition(".")
         field = self.fields.get(head)
         if field is not None and rest:
-            field = field.fields.get(rest) if isinstance(field, EmbeddedDocumentField) else None
+            attr, _, element_attr = rest.partition(".")
+            field = field.fields.get(attr) if isinstance(field, EmbeddedDocumentField) else None
+            if element_attr:
+                field = list_attribute(f"{head}.{attr}", field, element_attr)
         if field is None:
             raise UnknownFieldError(
                 f"unknown field {brief(path)}.{suggest(path, self.paths())} The fields are: {', '.join(self.paths())}"
@@ -106,14 +117,94 @@ def catalog_rows(path: str, field: Field) -> list[dict[str, Any]]:
     return rows
 
 
+def document_list_type(field: Field | None) -> type[EmbeddedDocument] | None:
+    """The document type of a list of documents (``Classifications.classifications``), else None."""
+    if isinstance(field, ListField) and isinstance(field.field, EmbeddedDocumentField):
+        return field.field.document_type
+    return None
+
+
+def list_attribute(list_path: str, field: Field | None, attr: str) -> Field | None:
+    """The field of ``attr`` read across the documents of the list at ``list_path``: a ListField of the
+    attribute's type that cannot be written (``set_values`` takes the whole list)."""
+    doc_type = document_list_type(field)
+    if doc_type is None or attr not in doc_type._fields:
+        return None
+    element = copy.copy(doc_type._fields[attr])
+    out = ListField(None if isinstance(element, VectorField) else element)
+    out.read_only = (f"{list_path}.{attr} is read from the documents of {list_path!r}; set the whole list, "
+                     f"e.g. set_values({list_path!r}, [[fo.Classification(label='cat')], ...])")
+    return out
+
+
 def flatten(path: str, field: Field, value: Any, out: dict[str, Any]) -> None:
     """Write the column values of ``value`` (already validated) into ``out``."""
+    reason = getattr(field, "read_only", None)
+    if reason:
+        raise FieldError(f"cannot write {reason}")
     if isinstance(field, EmbeddedDocumentField):
         out[path] = None if value is None else True
         for sub in field.fields:
             out[f"{path}.{sub}"] = None if value is None else getattr(value, sub)
+        for sub in _document_lists(field.document_type) if value is not None else ():
+            out[f"{path}.{sub}"] = encode(field.fields[sub], out[f"{path}.{sub}"])
     else:
-        out[path] = value
+        out[path] = encode(field, value)
+
+
+def encode(field: Field, value: Any) -> Any:
+    """A column value: lists of documents become JSON objects (see :func:`document_to_json`)."""
+    if value is not None and document_list_type(field) is not None:
+        return [document_to_json(doc) for doc in value]
+    return value
+
+
+def decode(field: Field, value: Any) -> Any:
+    """Inverse of :func:`encode`: a column value as the field's Python value."""
+    doc_type = document_list_type(field)
+    if value is None or doc_type is None:
+        return value
+    return [document_from_json(doc_type, item) for item in value]
+
+
+def needs_decoding(field: Field) -> bool:
+    return document_list_type(field) is not None
+
+
+def document_to_json(doc: EmbeddedDocument) -> dict[str, Any]:
+    """``{attribute: value}`` of a document in a JSON list; missing values are left out (so is NaN, which
+    bakeoff stores as missing, and +-inf, which JSON cannot hold); arrays become lists of numbers."""
+    out = {}
+    for name in doc._fields:
+        value = _json_value(getattr(doc, name))
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return [v if math.isfinite(v) else None for v in value.tolist()]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def document_from_json(cls: type[EmbeddedDocument], values: Mapping[str, Any]) -> EmbeddedDocument:
+    """A document from :func:`document_to_json`'s form (arrays as float32 again)."""
+    doc = cls.__new__(cls)
+    setattr_ = object.__setattr__
+    for name in cls._fields:
+        setattr_(doc, name, values.get(name))
+    for name in _vectors(cls):
+        if values.get(name) is not None:
+            setattr_(doc, name, cls._fields[name].validate(values[name]))
+    return doc
+
+
+@functools.cache
+def _vectors(cls: type[EmbeddedDocument]) -> tuple[str, ...]:
+    return tuple(name for name, f in cls._fields.items() if isinstance(f, VectorField))
 
 
 def unflatten(path: str, field: Field, row: Mapping[str, Any]) -> Any:
@@ -121,8 +212,17 @@ def unflatten(path: str, field: Field, row: Mapping[str, Any]) -> Any:
     if isinstance(field, EmbeddedDocumentField):
         if not row.get(path):
             return None
-        return build_document(field.document_type, {sub: row.get(f"{path}.{sub}") for sub in field.fields})
-    return row.get(path)
+        values = {sub: row.get(f"{path}.{sub}") for sub in field.fields}
+        for sub in _document_lists(field.document_type):
+            values[sub] = decode(field.fields[sub], values[sub])
+        return build_document(field.document_type, values)
+    return decode(field, row.get(path))
+
+
+@functools.cache
+def _document_lists(cls: type[EmbeddedDocument]) -> tuple[str, ...]:
+    """The attributes of ``cls`` that hold lists of documents (stored as JSON)."""
+    return tuple(name for name, f in cls._fields.items() if document_list_type(f) is not None)
 
 
 def build_document(cls: type[EmbeddedDocument], values: Mapping[str, Any]) -> EmbeddedDocument:

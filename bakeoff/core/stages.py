@@ -154,6 +154,19 @@ def _strings(stage: str, name: str, value: Any) -> list[str]:
     return values
 
 
+def _check_label_paths(expr: Any, schema) -> None:
+    """Paths into lists of labels (``tags_pred.classifications.label``) must name a real attribute: the
+    database would read a missing one as None everywhere."""
+    if not isinstance(expr, ViewExpression):
+        return
+    if expr.op == "field":
+        if expr.args[0].count(".") >= 2:
+            schema.field(expr.args[0])
+        return
+    for arg in expr.args:
+        _check_label_paths(arg, schema)
+
+
 class Match(ViewStage):
     """Samples for which ``filter`` is true."""
 
@@ -164,7 +177,61 @@ class Match(ViewStage):
         return {"filter": self.filter}
 
     def apply(self, builder, schema):
+        _check_label_paths(self.filter, schema)
         builder.filter(self.filter)
+
+
+class FilterLabels(ViewStage):
+    """Keep only the labels of a label field for which ``filter`` holds; ``F("label")``, ``F("confidence")``
+    name the label's attributes and ``F("$field")`` a field of the sample.
+
+    On a :class:`~bakeoff.Classifications` field the list keeps its matching labels; on a
+    :class:`~bakeoff.Classification` field a label that does not match becomes None. With
+    ``only_matches=True`` (the default) only samples with a label left stay in the view.
+
+    Example::
+
+        dataset.filter_labels("tags_pred", F("confidence") > 0.5)                     # confident tags only
+        dataset.filter_labels("clip", F("label") == F("$ground_truth.label"), only_matches=False)
+    """
+
+    def __init__(self, field: str, filter: ViewExpression | bool, only_matches: bool = True) -> None:  # noqa: A002
+        self.field = _path(self._method, "field", field)
+        self.filter = _expression(self._method, to_expr(filter) if isinstance(filter, bool) else filter)
+        self.only_matches = _flag(self._method, "only_matches", only_matches)
+
+    def kwargs(self):
+        return {"field": self.field, "filter": self.filter, "only_matches": self.only_matches}
+
+    def apply(self, builder, schema):
+        from bakeoff.core.fields import EmbeddedDocumentField, VectorField
+        from bakeoff.core.labels import Label
+        from bakeoff.core.schema import document_list_type
+
+        field = schema.field(self.field)
+        if "." in self.field or not (isinstance(field, EmbeddedDocumentField) and issubclass(field.document_type, Label)):
+            raise FieldError(f"filter_labels() needs a label field such as a Classification or Classifications "
+                             f"field; {self.field!r} is a {field!r}")
+        _check_label_paths(self.filter, _SampleFields(schema))
+        lists = {name: document_list_type(f) for name, f in field.fields.items() if document_list_type(f)}
+        if lists:
+            name, element = next(iter(lists.items()))
+            # inside the JSON list, vectors (logits) are JSON arrays
+            kinds = {a: "json" if isinstance(f, VectorField) else f.kind for a, f in element._fields.items()}
+            builder.filter_list(f"{self.field}.{name}", kinds, self.filter, self.only_matches)
+        else:
+            builder.filter_document(self.field, {a: f.kind for a, f in field.fields.items()}, self.filter,
+                                    self.only_matches)
+
+
+class _SampleFields:
+    """The schema as seen from inside filter_labels(): only ``$``-prefixed paths are sample fields."""
+
+    def __init__(self, schema) -> None:
+        self.schema = schema
+
+    def field(self, path: str):
+        return self.schema.field(path[1:]) if path.startswith("$") else None
 
 
 class MatchTags(ViewStage):
@@ -209,7 +276,9 @@ class SortBy(ViewStage):
         return {"field_or_expr": self.field_or_expr, "reverse": self.reverse}
 
     def apply(self, builder, schema):
-        builder.sort([(_field_or_expr(self._method, self.field_or_expr), self.reverse)])
+        key = _field_or_expr(self._method, self.field_or_expr)
+        _check_label_paths(key, schema)
+        builder.sort([(key, self.reverse)])
 
 
 class Limit(ViewStage):
@@ -345,4 +414,5 @@ class SetField(ViewStage):
         target = schema.field(self.field)
         if target.kind in (None, "marker"):
             raise FieldError(f"set_field() sets a scalar path such as '{self.field}.label', not the document {self.field!r}")
+        _check_label_paths(self.expr, schema)
         builder.set_field(self.field, self.expr, target.kind)

@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +24,71 @@ if TYPE_CHECKING:
 
 
 class DatasetView(SampleCollection):
-    """A read-mostly window on a dataset; chain more stages to narrow it further."""
+    """A read-mostly window on a dataset; chain more stages to narrow it further.
 
-    def __init__(self, dataset: Dataset, stages: list[ViewStage] | None = None) -> None:
+    Its samples are objects of their own (FiftyOne's ``SampleView``): saving one updates the
+    dataset's sample object too.
+    """
+
+    _yields_dataset_samples = False
+
+    def __init__(self, dataset: Dataset, stages: list[ViewStage] | None = None, name: str | None = None) -> None:
         self._dataset = dataset
         self._stages = list(stages or [])
+        self._name = name
+
+    @property
+    def name(self) -> str | None:
+        """The saved view's name for a view saved or loaded by name, else None; set by ``dataset.save_view``."""
+        return self._name
+
+    @property
+    def is_saved(self) -> bool:
+        return self._name is not None
+
+    @property
+    def media_type(self) -> str:
+        return self._dataset.media_type
+
+    # the dataset's properties, read and set through any of its views (as FiftyOne)
+    @property
+    def info(self) -> dict[str, Any]:
+        return self._dataset.info
+
+    @info.setter
+    def info(self, value: dict[str, Any]) -> None:
+        self._dataset.info = value
+
+    @property
+    def classes(self) -> dict[str, list[str]]:
+        return self._dataset.classes
+
+    @classes.setter
+    def classes(self, value: dict[str, list[str]]) -> None:
+        self._dataset.classes = value
+
+    @property
+    def default_classes(self) -> list[str]:
+        return self._dataset.default_classes
+
+    @default_classes.setter
+    def default_classes(self, value: list[str]) -> None:
+        self._dataset.default_classes = value
+
+    @property
+    def description(self) -> str | None:
+        return self._dataset.description
+
+    @description.setter
+    def description(self, value: str | None) -> None:
+        self._dataset.description = value
+
+    def __copy__(self) -> DatasetView:
+        return DatasetView(self._dataset, self._stages, self._name)
+
+    def __deepcopy__(self, memo: dict) -> DatasetView:
+        # the dataset stays the same object (as FiftyOne); the stages are copied
+        return DatasetView(self._dataset, copy.deepcopy(self._stages, memo), self._name)
 
     def _root(self) -> Dataset:
         return self._dataset

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +33,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement, False_, Grouping, True_
 
 from bakeoff.errors import BakeoffError, FieldTypeError, brief
+from bakeoff.storage.samples import UtcDateTime, stored_datetime
 
 #: ops whose result is already a never-NULL boolean
 PREDICATE_OPS = frozenset({
@@ -43,11 +45,11 @@ LONG_LIST = 500
 NUMERIC_KINDS = frozenset({"int", "float"})
 BOOLEAN_KINDS = frozenset({"bool", "marker"})
 #: kinds whose values are not text: re_match() refuses them (SQLite's REGEXP would fail on them mid-query)
-NON_TEXT_KINDS = NUMERIC_KINDS | BOOLEAN_KINDS | {"json", "datetime", "f32array"}
+NON_TEXT_KINDS = NUMERIC_KINDS | BOOLEAN_KINDS | {"json", "datetime", "date", "f32array"}
 #: kinds whose values are not numbers: arithmetic refuses them (PostgreSQL would; SQLite would concatenate)
-NON_NUMBER_KINDS = frozenset({"string", "id", "json", "datetime", "f32array"})
+NON_NUMBER_KINDS = frozenset({"string", "id", "json", "datetime", "date", "f32array"})
 #: kinds whose values are decoded after reading: an if_else() cannot mix them with another kind
-DECODED_KINDS = frozenset({"json", "datetime", "f32array", "marker"})
+DECODED_KINDS = frozenset({"json", "datetime", "date", "f32array", "marker"})
 #: and/or chains longer than this become a balanced tree of groups (SQLite nests a flat chain one level per term)
 FLAT_TERMS = 16
 #: PostgreSQL array element types for long is_in() lists, by Python type
@@ -150,12 +152,24 @@ class ExpressionCompiler:
             return sa.literal(value, sa.Boolean())
         if isinstance(value, list):
             raise UnsupportedExpressionError(f"a list {value!r} can only be used with is_in() or contains()")
+        if isinstance(value, date):  # and datetime: compared as stored, a naive UTC instant to the millisecond
+            return sa.literal(value, UtcDateTime())
         return sa.literal(value)
 
     # -- comparisons: NULL-safe, never NULL -----------------------------------------------
+    def _list_against_scalar(self, a, b) -> bool:
+        """A list (a JSON field) compared with a plain value: never equal, as in FiftyOne (and PostgreSQL
+        has no = between json and text)."""
+        if not any(n.op == "literal" for n in (a, b)) or any(n.op == "field" and not n.args[0] for n in (a, b)):
+            return False  # F() alone is refused by visit_field
+        kinds = self.kind(a), self.kind(b)
+        return "json" in kinds and kinds != ("json", "json")
+
     def visit_eq(self, a, b):
         if _is_none(a) or _is_none(b):
             return self.value(b if _is_none(a) else a).is_(None)
+        if self._list_against_scalar(a, b):
+            return sa.false()
         left, right = self._pair(a, b)
         if self.dialect == "postgresql" and (column := _against_constant(left, right)) is not None:
             # same truth as IS NOT DISTINCT FROM, but an index on the column can answer it
@@ -165,30 +179,55 @@ class ExpressionCompiler:
     def visit_ne(self, a, b):
         if _is_none(a) or _is_none(b):
             return self.value(b if _is_none(a) else a).is_not(None)
+        if self._list_against_scalar(a, b):
+            return sa.true()
         left, right = self._pair(a, b)
         if self.dialect == "postgresql" and (column := _against_constant(left, right)) is not None:
             return sa.or_(column.is_(None), left != right)
         return left.is_distinct_from(right)
 
-    def _ordered(self, a, b, compare):
-        # "x IS NOT NULL AND x > 3" is never NULL and, unlike coalesce(x > 3, false), lets SQLite use an index
-        if _is_none(a) or _is_none(b):
-            return sa.false()  # an ordering comparison with a missing value is False
+    def _ordered(self, a, b, op: str):
+        """``a <op> b`` in FiftyOne's (MongoDB's) order, where a missing value sorts before every value:
+        ``F("x") < 3`` holds where x is missing, ``F("x") > 3`` does not. Never NULL, so ``~`` negates it."""
+        if _is_none(a) and _is_none(b):
+            return sa.true() if op in ("le", "ge") else sa.false()
+        if _is_none(a) or _is_none(b):  # one side is None itself: only "missing" equals it, nothing is below it
+            value = self.value(b if _is_none(a) else a)
+            below = op in ("lt", "le") if _is_none(b) else op in ("gt", "ge")  # is the value asked to be below None?
+            strict = op in ("lt", "gt")
+            if below:
+                return sa.false() if strict else value.is_(None)
+            return value.is_not(None) if strict else sa.true()
         left, right = self._pair(a, b, ordered=True)
-        guards = [v.is_not(None) for v in (left, right) if not isinstance(v, sa.BindParameter) or v.value is None]
-        return sa.and_(*guards, compare(left, right))
+        compare = {"lt": left < right, "le": left <= right, "gt": left > right, "ge": left >= right}[op]
+
+        def missing(v):  # None for a bound value that is present: it needs no test
+            return None if isinstance(v, sa.BindParameter) and v.value is not None else v.is_(None)
+
+        left_missing, right_missing = missing(left), missing(right)
+        # "x IS NOT NULL AND x > 3" is never NULL and, unlike coalesce(x > 3, false), lets SQLite use an index
+        present = sa.and_(*[sa.not_(m) for m in (left_missing, right_missing) if m is not None], compare)
+        if op in ("lt", "le"):  # a missing left side is below every right side (and <= a missing one)
+            low, high = left_missing, right_missing
+        else:  # a missing right side is below every left side
+            low, high = right_missing, left_missing
+        if low is None:
+            return present
+        if op in ("lt", "gt") and high is not None:
+            low = sa.and_(low, sa.not_(high))  # missing < missing is False; missing <= missing is True
+        return sa.or_(low, present)
 
     def visit_lt(self, a, b):
-        return self._ordered(a, b, lambda x, y: x < y)
+        return self._ordered(a, b, "lt")
 
     def visit_le(self, a, b):
-        return self._ordered(a, b, lambda x, y: x <= y)
+        return self._ordered(a, b, "le")
 
     def visit_gt(self, a, b):
-        return self._ordered(a, b, lambda x, y: x > y)
+        return self._ordered(a, b, "gt")
 
     def visit_ge(self, a, b):
-        return self._ordered(a, b, lambda x, y: x >= y)
+        return self._ordered(a, b, "ge")
 
     # -- logic ----------------------------------------------------------------------------
     def visit_and(self, *args):
@@ -237,11 +276,16 @@ class ExpressionCompiler:
 
     # -- membership and presence ----------------------------------------------------------
     def visit_is_in(self, a, values):
-        values = [v for v in values.args[0] if v is not None]
+        return self._is_in(a, list(values.args[0]))
+
+    def _is_in(self, a, values: list):
+        if any(v is None for v in values):  # None in the list matches a missing value, as in FiftyOne
+            return sa.or_(self.value(a).is_(None), self._is_in(a, [v for v in values if v is not None]))
+        values = [stored_datetime(v) if isinstance(v, date) else v for v in values]
         if not values:
             return sa.false()
         value = self.value(a)
-        if len(values) > LONG_LIST and self.dialect == "sqlite":
+        if len(values) > LONG_LIST and self.dialect == "sqlite" and not isinstance(values[0], date):
             # one bound JSON array instead of thousands of bound parameters (JSON has no infinity: those apart)
             infinite = sorted({v for v in values if _is_infinite(v)})
             each = sa.func.json_each(sa.literal(json.dumps([v for v in values if not _is_infinite(v)])))
@@ -265,9 +309,7 @@ class ExpressionCompiler:
 
     def visit_length(self, a):
         self._check_kind(a, "length()", lambda kind: kind in (None, "", "json"), "a list field such as 'tags'")
-        if self.dialect == "postgresql":
-            return sa.func.coalesce(sa.func.json_array_length(json_array_or_null(self.value(a))), 0)
-        return sa.func.coalesce(sa.func.json_array_length(self.value(a)), 0)
+        return sa.func.coalesce(json_length(self.value(a), self.dialect), 0)
 
     def visit_contains(self, a, values, match_all):
         self._check_kind(a, "contains()", lambda kind: kind in (None, "", "json"), "a list field such as 'tags'")
@@ -376,6 +418,75 @@ def _against_constant(left: ColumnElement, right: ColumnElement) -> ColumnElemen
     return None
 
 
+def json_length(value: ColumnElement, dialect: str) -> ColumnElement:
+    """The length of a JSON array (NULL where it is missing; on PostgreSQL also where it is no array)."""
+    if dialect == "postgresql":
+        return sa.func.json_array_length(json_array_or_null(value))
+    return sa.func.json_array_length(value)
+
+
 def json_array_or_null(value: ColumnElement) -> ColumnElement:
     """A PostgreSQL ``json`` value if it is an array, else NULL (its array functions raise on scalars)."""
     return sa.case((sa.func.json_typeof(value) == "array", value), else_=sa.null())
+
+
+# -- JSON lists of documents (``tags_pred.classifications``) ---------------------------------------
+
+
+class JsonElements:
+    """The elements of a JSON array column, as a FROM clause: ``value`` (each element) and ``position``.
+
+    SQLite: ``json_each(column)``; PostgreSQL: ``json_array_elements(column) WITH ORDINALITY``.
+    """
+
+    def __init__(self, column: ColumnElement, dialect: str) -> None:
+        self.dialect = dialect
+        if dialect == "sqlite":
+            self.table = sa.func.json_each(column).table_valued("value", "key")
+            self.value, self.position = self.table.c.value, self.table.c.key
+        elif dialect == "postgresql":
+            self.table = sa.func.json_array_elements(json_array_or_null(column)).table_valued(
+                "value", with_ordinality="position").render_derived()
+            self.value, self.position = self.table.c.value, self.table.c.position
+        else:
+            raise UnsupportedExpressionError(f"lists of labels are not supported by the {dialect} backend")
+
+    def attribute(self, name: str, kind: str) -> ColumnElement:
+        """An attribute of each element (a JSON object) as SQL of ``kind`` (NULL where it is missing)."""
+        if self.dialect == "sqlite":
+            value = sa.func.json_extract(self.value, f'$."{name}"')  # quoted: a name is a key, never a path
+            return sa.type_coerce(value, sa.JSON()) if kind == "json" else value
+        if kind == "json":
+            return self.value.op("->")(name)
+        text = self.value.op("->>")(name)
+        sql_type = {"float": sa.Float(), "int": sa.BigInteger(), "bool": sa.Boolean()}.get(kind)
+        return sa.cast(text, sql_type) if sql_type is not None else text
+
+    def aggregate(self, value: ColumnElement, where: ColumnElement | None = None) -> ColumnElement:
+        """The JSON array of ``value`` over the elements (in list order) that satisfy ``where``."""
+        if self.dialect == "sqlite":
+            array = sa.func.json_group_array(value)
+        else:
+            ordered = postgresql.aggregate_order_by(value, self.position)
+            array = sa.func.coalesce(sa.func.json_agg(ordered), sa.cast(sa.literal("[]"), postgresql.JSON()))
+        # correlated to the samples row, however deeply nested (a list of a filtered list)
+        query = sa.select(array).select_from(self.table).correlate_except(self.table)
+        if where is not None:
+            query = query.where(where)
+        return query.scalar_subquery()
+
+
+def list_of_attribute(column: ColumnElement, name: str, dialect: str) -> ColumnElement:
+    """``[element[name] for element in column]`` as a JSON array, NULL where the list is missing."""
+    elements = JsonElements(column, dialect)
+    array = elements.aggregate(elements.attribute(name, "json"))
+    return sa.type_coerce(sa.case((column.is_(None), sa.null()), else_=array), sa.JSON())
+
+
+def filter_list(column: ColumnElement, predicate: Callable[[JsonElements], ColumnElement],
+                dialect: str) -> ColumnElement:
+    """The JSON array of the elements of ``column`` that satisfy ``predicate(elements)``, NULL where missing."""
+    elements = JsonElements(column, dialect)
+    value = sa.func.json(elements.value) if dialect == "sqlite" else elements.value
+    array = elements.aggregate(value, predicate(elements))
+    return sa.type_coerce(sa.case((column.is_(None), sa.null()), else_=array), sa.JSON())

@@ -87,7 +87,9 @@ def _create_engine(uri: str) -> Engine:
         raise StorageError(f"unsupported database {backend!r} in {uri!r}: bakeoff runs on SQLite and PostgreSQL")
     if url.database and url.database != ":memory:":
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+    # JSON as on PostgreSQL: SQLite's JSON functions refuse NaN and Infinity too (json_each on a list holding one fails)
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+                              json_serializer=dumps_json, json_deserializer=loads_json)
     _tune_sqlite(engine)
     return engine
 

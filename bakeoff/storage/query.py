@@ -17,7 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from bakeoff.errors import UnknownFieldError, brief, suggest
-from bakeoff.storage.compiler import ExpressionCompiler
+from bakeoff.storage.compiler import (
+    ExpressionCompiler,
+    JsonElements,
+    filter_list,
+    json_length,
+    list_of_attribute,
+)
 from bakeoff.storage.samples import ROWID
 
 # Two rounds of multiply-and-reduce by different primes: a deterministic,
@@ -54,6 +60,10 @@ class QueryBuilder:
         try:
             return self.columns[path], self.kinds.get(path, "")
         except KeyError:
+            parent, _, attr = path.rpartition(".")
+            if parent.count(".") == 1 and self.kinds.get(parent) == "json" and attr:
+                # an attribute across a list of documents: tags_pred.classifications.label -> ["cat", "dog"]
+                return list_of_attribute(self.columns[parent], attr, self.dialect), "json"
             known = [p for p in self.kinds if p != ROWID]
             raise UnknownFieldError(
                 f"unknown field {brief(path)} in expression.{suggest(path, known)} The fields are: {', '.join(known)}"
@@ -101,6 +111,51 @@ class QueryBuilder:
             self._wrap()
         self.columns[path] = self.compiler.value(expr)
         self.kinds[path] = kind or self.compiler.kind(expr) or self.kinds.get(path, "")
+
+    def filter_document(self, path: str, attributes: Mapping[str, str], expr, only_matches: bool) -> None:
+        """Keep the document at ``path`` (columns ``path`` and ``path.<attribute>``) where ``expr`` holds,
+        with ``F("label")`` naming its attributes and ``F("$field")`` the sample's fields; else it is missing.
+        ``only_matches``: keep only the samples whose document is kept."""
+        if self.limit is not None or self.offset is not None:
+            self._wrap()
+        marker = self._resolve(path)[0]
+
+        def resolve(name: str) -> tuple[ColumnElement, str]:
+            if name.startswith("$"):
+                return self._resolve(name[1:])
+            return self._resolve(f"{path}.{self._attribute(path, name, attributes)}")
+
+        keep = sa.and_(marker.is_not(None), ExpressionCompiler(resolve, self.dialect).predicate(expr))
+        for column in [path, *(f"{path}.{a}" for a in attributes)]:
+            self.columns[column] = sa.case((keep, self.columns[column]), else_=sa.null())
+        if only_matches:
+            self.where.append(keep)
+
+    def filter_list(self, path: str, attributes: Mapping[str, str], expr, only_matches: bool) -> None:
+        """Keep the documents of the JSON list at ``path`` (``tags_pred.classifications``) for which ``expr``
+        holds, ``F("label")`` naming their attributes. ``only_matches``: keep only samples with one left."""
+        if self.limit is not None or self.offset is not None:
+            self._wrap()
+        column = self._resolve(path)[0]
+
+        def predicate(elements: JsonElements) -> ColumnElement:
+            def resolve(name: str) -> tuple[ColumnElement, str]:
+                if name.startswith("$"):
+                    return self._resolve(name[1:])
+                kind = attributes[self._attribute(path, name, attributes)]
+                return elements.attribute(name, kind), kind
+            return ExpressionCompiler(resolve, self.dialect).predicate(expr)
+
+        self.columns[path] = filter_list(column, predicate, self.dialect)
+        if only_matches:
+            self.where.append(sa.func.coalesce(json_length(self.columns[path], self.dialect), 0) > 0)
+
+    @staticmethod
+    def _attribute(path: str, name: str, attributes: Mapping[str, str]) -> str:
+        if name not in attributes:
+            raise UnknownFieldError(f"the labels of {path!r} have no attribute {brief(name)}.{suggest(name, attributes)} "
+                                    f"Their attributes are: {', '.join(attributes)} (sample fields: F('$field'))")
+        return name
 
     # -- queries --------------------------------------------------------------------------
     def _order_by(self) -> list[ColumnElement]:

@@ -7,20 +7,29 @@ always quoted by SQLAlchemy. ``_rowid`` (an integer primary key) keeps
 insertion order; ``id`` is the public sample id.
 
 Kinds: ``id``, ``string``, ``int``, ``float``, ``bool``, ``marker`` (a bool
-that says an embedded document is present), ``json``, ``datetime`` and
+that says an embedded document is present), ``json``, ``datetime``, ``date`` and
 ``f32array`` (a float32 vector stored as little-endian bytes).
+
+Datetimes are stored as FiftyOne (MongoDB) stores them: naive UTC instants with
+millisecond precision. An aware datetime is converted to UTC, a naive one is
+taken to be UTC already, and microseconds are cut to milliseconds (as BSON does:
+``.123456`` is stored as ``.123``). They read back naive in UTC, or aware in the zone
+of ``bakeoff.config.timezone``. A ``date`` is stored as that day's midnight UTC (so a
+date field compares with datetimes, as in FiftyOne) and reads back as a ``date``.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from bakeoff._config import config
 from bakeoff.errors import StorageError
 
 
@@ -51,6 +60,52 @@ class NanAsNullFloat(sa.types.TypeDecorator):
         return None if value is not None and value != value else value
 
 
+def stored_datetime(value: date | datetime) -> datetime:
+    """The naive UTC datetime, to the millisecond, that stands for ``value`` in the database.
+
+    Example::
+
+        >>> stored_datetime(datetime(2020, 1, 1, 12, 0, 0, 123456, tzinfo=ZoneInfo("US/Eastern")))
+        datetime.datetime(2020, 1, 1, 17, 0, 0, 123000)
+    """
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day)
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    else:
+        value = value.replace(tzinfo=None)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def read_datetime(value: datetime | None) -> datetime | None:
+    """A stored (naive UTC) datetime as bakeoff returns it: naive UTC, or aware in ``config.timezone``."""
+    if value is None or config.timezone is None:
+        return value
+    return value.replace(tzinfo=UTC).astimezone(config.tzinfo())
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """A datetime stored as a naive UTC instant (see the module docstring); also binds dates."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else stored_datetime(value)
+
+    def process_result_value(self, value, dialect):
+        return read_datetime(value)
+
+
+class MidnightDate(UtcDateTime):
+    """A date stored as its midnight UTC, read back as a ``date`` (whatever ``config.timezone`` says)."""
+
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.date()
+
+
 ROWID = "_rowid"
 
 KIND_TYPES: dict[str, Any] = {
@@ -60,8 +115,9 @@ KIND_TYPES: dict[str, Any] = {
     "float": sa.Float().with_variant(NanAsNullFloat(), "postgresql"),
     "bool": sa.Boolean(),
     "marker": sa.Boolean(),
-    "json": sa.JSON(),
-    "datetime": sa.DateTime(),
+    "json": sa.JSON(none_as_null=True),  # None is a missing value (SQL NULL), not the JSON text null
+    "datetime": UtcDateTime(),
+    "date": MidnightDate(),
     "f32array": Float32Array(),
 }
 

@@ -149,19 +149,104 @@ def test_zero_shot_classify_from_the_command_palette(shapes_dataset, open_app):
     assert disabled.count() + enabled.count() == len(__import__("bakeoff.zoo", fromlist=["x"]).list_zoo_models())
 
 
+def test_the_zero_shot_form_takes_model_arguments_for_local_weights(shapes_dataset, open_app, tmp_path, monkeypatch):
+    import shutil
+
+    import bakeoff.demo as demo
+
+    allowed = tmp_path / "my-models"
+    shutil.copytree(Path(demo.__file__).parent / "models" / "demo-clip", allowed / "my-clip")
+    monkeypatch.setattr(fo.config, "app_model_dirs", [allowed])
+    _, page = open_app(shapes_dataset)
+    page.keyboard.press("`")
+    page.click("[data-testid=operator-zero-shot-classify]")
+    generic = "zero-shot-classification-transformer-torch"
+    page.wait_for_selector(f"[data-testid=op-model] option[value={generic}]:not(:disabled)", state="attached")
+    page.select_option("[data-testid=op-model]", generic)
+    page.fill("[data-testid=op-model-args]", "name_or_path=" + str(allowed / "my-clip"))
+    page.fill("[data-testid=op-label-field]", "mine")
+    shot(page, "palette-model-arguments")
+    page.click("[data-testid=op-run]")
+    page.wait_for_selector("[data-testid=job][data-status=completed]", timeout=120_000)
+    assert shapes_dataset.count("mine") == 36
+    assert str(allowed / "my-clip") in shapes_dataset.get_model_run_info("mine")["config"]["model"] or (
+        shapes_dataset.get_model_run_info("mine")["config"]["fingerprint"])
+    # a folder outside the allowed ones is refused with the reason, and nothing runs
+    page.keyboard.press("`")
+    page.click("[data-testid=operator-zero-shot-classify]")
+    page.wait_for_selector(f"[data-testid=op-model] option[value={generic}]", state="attached")
+    page.select_option("[data-testid=op-model]", generic)
+    page.fill("[data-testid=op-model-args]", "name_or_path=" + str(tmp_path))
+    page.fill("[data-testid=op-label-field]", "theirs")
+    page.click("[data-testid=op-run]")
+    page.wait_for_selector("[data-testid=error]:not([hidden])")
+    assert "app_model_dirs" in page.inner_text("[data-testid=error]") and not shapes_dataset.has_field("theirs")
+    page.fill("[data-testid=op-model-args]", "not a pair")
+    page.click("[data-testid=op-run]")
+    page.wait_for_function("() => document.querySelector('[data-testid=error]').textContent.includes('key=value')")
+
+
+def test_small_images_fill_the_modal_and_metadata_reads_as_rows(shapes_dataset, open_app):
+    shapes_dataset.compute_metadata()
+    _, page = open_app(shapes_dataset)
+    page.locator("[data-testid=tile]").first.click()
+    page.wait_for_selector("[data-testid=modal-side] h3")
+    page.wait_for_function("() => document.getElementById('modal-img').naturalWidth > 0")
+    natural = page.evaluate("() => document.getElementById('modal-img').naturalWidth")
+    shown = page.locator("#modal-img").bounding_box()
+    assert natural <= 64 and shown["width"] >= 8 * natural or shown["height"] >= 8 * natural, (natural, shown)
+    first = shapes_dataset.first()
+    assert page.inner_text("[data-testid='field-metadata.width'] td:last-child") == str(first.metadata.width)
+    assert "{" not in page.inner_text("[data-testid=modal-side] table")  # no raw JSON
+    shot(page, "modal-64px")
+
+
+def test_switching_datasets_keeps_each_datasets_own_ticked_label_fields(app_dataset, shapes_dataset, open_app):
+    shapes_dataset.set_values("zs", [fo.Classification(label="x", confidence=0.5)] * len(shapes_dataset))
+    _, page = open_app(app_dataset)
+    page.select_option("[data-testid=dataset-picker]", "shapes")
+    page.wait_for_selector("[data-testid=show-zs]")
+    assert page.is_checked("[data-testid=show-zs]") and page.is_checked("[data-testid=show-ground_truth]")
+    page.wait_for_selector("[data-testid=tile] .chip[title=zs]")
+    page.uncheck("[data-testid=show-ground_truth]")
+    page.select_option("[data-testid=dataset-picker]", "photos")
+    page.wait_for_selector("[data-testid=show-siglip]")
+    assert page.is_checked("[data-testid=show-clip]") and page.is_checked("[data-testid=show-siglip]")
+    page.select_option("[data-testid=dataset-picker]", "shapes")
+    page.wait_for_selector("[data-testid=show-zs]")
+    assert page.is_checked("[data-testid=show-zs]") and not page.is_checked("[data-testid=show-ground_truth]")
+
+
+def test_a_new_tab_starts_without_the_other_tabs_sidebar_filters(app_dataset, open_app, browser):
+    session, page = open_app(app_dataset)
+    page.click("[data-testid='value-clip_eval-false']")
+    wait_count(page, len(app_dataset.match(F("clip_eval") == False)))  # noqa: E712
+    second = browser.new_page()
+    try:
+        second.goto(session.url)
+        second.wait_for_selector("[data-testid=tile]")
+        wait_count(second, len(app_dataset))
+        assert second.locator("[data-testid=stage-filters]").count() == 0
+    finally:
+        second.close()
+
+
 def test_a_confusion_matrix_cell_filters_the_grid(app_dataset, open_app):
     _, page = open_app(app_dataset)
     page.click("[data-testid=compare-toggle]")
     page.wait_for_selector("[data-testid=compare-row-siglip]")
     page.wait_for_selector("[data-testid=cell-0-0]")
     comparison = fo.compare(app_dataset)
-    classes = sorted({*app_dataset.distinct("ground_truth.label")})
-    counts = app_dataset.count_values("ground_truth.label")
-    shown = sorted(sorted(counts, key=lambda c: -counts[c])[:25]) if len(classes) > 25 else classes
+    shown = sorted({*app_dataset.distinct("ground_truth.label")})
+    assert len(shown) > 25  # every class is in the matrix, not the 25 most frequent
+    page.wait_for_selector(f"[data-testid=cell-{len(shown) - 1}-{len(shown) - 1}]")
     matrix = comparison.results["clip"].confusion_matrix(classes=shown)
     i, j = divmod(int(matrix.argmax()), len(shown))
     assert page.inner_text("[data-testid=compare-row-clip]").split()[1] == comparison.formatted_table()[0]["accuracy"]
     shot(page, "compare-panel")
+    page.locator("[data-testid=heatmap-box]").screenshot(path=str(ARTIFACTS / "app" / "confusion-matrix-full.png"))
+    page.click("[data-testid='value-siglip_eval-true']")  # a sidebar filter first: the cell's samples replace it
+    wait_count(page, len(app_dataset.match(F("siglip_eval") == True)))  # noqa: E712
     page.click(f"[data-testid=cell-{i}-{j}]")
     wait_count(page, int(matrix[i, j]))
     expected = app_dataset.match((F("ground_truth.label") == shown[i]) & (F("clip.label") == shown[j]))

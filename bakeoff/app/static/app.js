@@ -8,7 +8,7 @@ const PAGE = 60;
 const S = {
   datasets: [], info: null, counts: null,
   view: { dataset: null, stages: [], filters: emptyFilters() },
-  offset: 0, count: 0, page: [], shown: [], colors: {},
+  offset: 0, count: 0, page: [], shown: [], shownBy: {}, colors: {},
   sessionVersion: -1, modal: null, models: null, confusionField: null, search: {},
 };
 const $ = (id) => document.getElementById(id);
@@ -108,7 +108,8 @@ async function init() {
     let start = null, report = true;
     // a #v= link changes what this page shows, not the Python session's view, until the user acts here
     if (fromURL && fromURL.dataset) { start = fromURL; report = false; }
-    else if (session.dataset) start = session;
+    // a new tab starts from the session's dataset and stages; sidebar filters belong to the tab that set them
+    else if (session.dataset) start = { ...session, filters: emptyFilters() };
     else if (S.datasets.length) start = { dataset: S.datasets[0], stages: [], filters: emptyFilters() };
     renderPicker();
     if (start) await setView(start, start.offset || 0, report);
@@ -136,10 +137,18 @@ async function setView(view, offset = 0, report = true) {
 
 async function loadInfo() {
   S.info = await api(`/api/datasets/${encodeURIComponent(S.view.dataset)}`);
-  S.info.label_fields.forEach((f, i) => { if (!(f in S.colors)) S.colors[f] = COLORS[Object.keys(S.colors).length % COLORS.length]; });
-  const known = new Set(S.info.label_fields);
-  S.shown = S.shown.filter((f) => known.has(f));
-  if (!S.shown.length) S.shown = S.info.label_fields.slice(0, 6);
+  const labelFields = allLabelFields();
+  labelFields.forEach((f, i) => { if (!(f in S.colors)) S.colors[f] = COLORS[Object.keys(S.colors).length % COLORS.length]; });
+  // the label fields ticked "show on tiles" are remembered per dataset; a dataset seen first shows its first six
+  const known = new Set(labelFields);
+  const remembered = S.shownBy[S.view.dataset];
+  S.shown = remembered ? remembered.filter((f) => known.has(f)) : labelFields.slice(0, 6);
+  S.shownBy[S.view.dataset] = S.shown;
+}
+
+// fields with one label per sample (Classification), then those with several (Classifications)
+function allLabelFields() {
+  return [...S.info.label_fields, ...(S.info.multilabel_fields || [])];
 }
 
 async function refresh(report = true) {
@@ -258,10 +267,10 @@ function renderSidebar() {
   const side = $("sidebar");
   const byPath = Object.fromEntries(info.fields.map((f) => [f.path, f]));
   const blocks = [];
-  for (const path of info.label_fields) blocks.push(labelBlock(byPath[path], counts));
+  for (const path of allLabelFields()) blocks.push(labelBlock(byPath[path], counts));
   for (const path of info.boolean_fields) blocks.push(valueBlock(byPath[path], counts.values[path], "booleans"));
   if (counts.values.tags && counts.values.tags.counts.length) blocks.push(valueBlock({ path: "tags", type: "ListField", kind: "list" }, counts.values.tags, "tags"));
-  const plain = info.fields.filter((f) => !["label", "boolean"].includes(f.kind) && !f.path.includes("."));
+  const plain = info.fields.filter((f) => !["label", "labels", "boolean"].includes(f.kind) && !f.path.includes("."));
   blocks.push(el("div", { class: "field plain-fields" }, el("div", { class: "field-head", text: "other fields" }),
     ...plain.map((f) => el("div", { title: describeField(f), "data-field": f.path }, `${f.path} `, el("span", { class: "type", text: f.type }),
       f.description ? el("span", { class: "desc", text: "i" }) : null))));
@@ -271,7 +280,7 @@ function renderSidebar() {
 function fieldHead(field, extra) {
   const tip = describeField(field);
   return el("div", { class: "field-head", title: tip || field.path, "data-field": field.path }, ...extra,
-    el("span", { text: field.path }), el("span", { class: "type", text: field.type }),
+    el("span", { class: "name", text: field.path }), el("span", { class: "type", text: field.type }),
     tip ? el("span", { class: "desc", "data-testid": `desc-${field.path}`, text: "i" }) : null);
 }
 
@@ -281,6 +290,7 @@ function labelBlock(field, counts) {
   shown.checked = S.shown.includes(path);
   shown.onchange = () => {
     S.shown = shown.checked ? [...S.shown, path] : S.shown.filter((f) => f !== path);
+    S.shownBy[S.view.dataset] = S.shown;
     renderGrid();
   };
   const swatch = el("span", { class: "swatch", style: `background:${S.colors[path]}` });
@@ -377,16 +387,30 @@ function renderGrid() {
   const tiles = S.page.map((sample, i) => {
     const img = el("img", { loading: "lazy", alt: sample.name, src: mediaURL(`/thumbnails/${ds}/${sample.id}`) });
     img.onerror = () => img.replaceWith(el("div", { class: "broken", text: `cannot show ${sample.name}` }));
-    const chips = S.shown.filter((f) => f in sample.labels).map((f) => {
+    const chips = S.shown.filter((f) => f in sample.labels).flatMap((f) => {
       const value = sample.labels[f];
-      const text = value ? `${value.label}${value.confidence !== null ? " " + value.confidence.toFixed(2) : ""}` : "—";
-      return el("div", { class: "chip", style: `border-color:${S.colors[f]}`, title: f },
-        el("span", { text }), evalMark(sample, f));
+      if (Array.isArray(value)) return multiChips(f, value);
+      return [el("div", { class: "chip", style: `border-color:${S.colors[f]}`, title: f },
+        el("span", { text: chipText(value) }), evalMark(sample, f))];
     });
     return el("div", { class: "tile", "data-testid": "tile", "data-id": sample.id, title: sample.filepath,
       onclick: () => openModal(i) }, img, el("div", { class: "labels" }, ...chips));
   });
   $("grid").replaceChildren(...tiles);
+}
+
+function chipText(value) {
+  return value ? `${value.label}${value.confidence !== null ? " " + value.confidence.toFixed(2) : ""}` : "—";
+}
+
+// a Classifications field: one chip per label (the first MAX_CHIPS, then "+n")
+const MAX_CHIPS = 4;
+function multiChips(field, values) {
+  const chips = values.slice(0, MAX_CHIPS).map((v) => el("div", { class: "chip", style: `border-color:${S.colors[field]}`,
+    title: field, "data-testid": `chip-${field}` }, el("span", { text: chipText(v) })));
+  if (values.length > MAX_CHIPS) chips.push(el("div", { class: "chip more", title: values.slice(MAX_CHIPS).map(chipText).join(", "),
+    text: `+${values.length - MAX_CHIPS}` }));
+  return chips;
 }
 
 // ---------------------------------------------------------------- modal
@@ -409,8 +433,20 @@ function renderModalSide(detail) {
     el("div", {}, el("b", { text: field }), `: ${v.label ?? "—"}`, v.confidence !== null ? ` (${v.confidence.toFixed(3)})` : ""),
     v.top ? el("div", { class: "top5", "data-testid": `top5-${field}`, title: "scores from the stored logits (logit in brackets)",
       text: "top 5: " + v.top.map(([c, p, logit]) => `${c} ${p.toFixed(3)} (${logit.toFixed(2)})`).join(", ") }) : null));
-  const rows = Object.entries(detail.fields).map(([k, v]) => el("tr", {}, el("td", { text: k }),
-    el("td", { text: typeof v === "object" && v !== null ? JSON.stringify(v) : String(v) })));
+  const multi = Object.entries(detail.multilabels || {}).map(([field, values]) => el("div", { class: "pred",
+    style: `border-color:${S.colors[field] || "#999"}`, "data-testid": `pred-${field}` },
+    el("div", {}, el("b", { text: field }), `: ${values.length ? values.map(chipText).join(", ") : "—"}`)));
+  preds.push(...multi);
+  // documents (metadata) read as one row per attribute, lists as comma-separated values
+  const cell = (v) => (Array.isArray(v) ? v.map((x) => (typeof x === "object" && x !== null ? JSON.stringify(x) : String(x))).join(", ")
+    : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+  const rows = Object.entries(detail.fields).flatMap(([k, v]) => {
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      return Object.entries(v).filter(([sub]) => sub !== "_cls").map(([sub, x]) =>
+        el("tr", { "data-testid": `field-${k}.${sub}` }, el("td", { text: `${k}.${sub}` }), el("td", { text: cell(x) })));
+    }
+    return [el("tr", { "data-testid": `field-${k}` }, el("td", { text: k }), el("td", { text: cell(v) }))];
+  });
   $("modal-side").replaceChildren(el("h3", { text: detail.fields.filepath.split("/").pop() }), ...preds,
     el("table", {}, el("tbody", {}, ...rows)));
 }

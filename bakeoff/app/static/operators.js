@@ -44,11 +44,16 @@ async function classifyForm() {
   form.hidden = false;
   form.replaceChildren(el("div", { class: "hint", text: "loading the zoo…" }));
   try {
-    if (!S.models) { const zoo = await api("/api/operators/models"); S.models = zoo.models; S.templateSets = zoo.template_sets; }
+    if (!S.models) {
+      const zoo = await api("/api/operators/models");
+      S.models = zoo.models; S.templateSets = zoo.template_sets; S.modelArgs = zoo.model_args; S.modelDirs = zoo.model_dirs;
+    }
   } catch (e) { showError(e); return; }
+  const optionText = (m) => (m.available ? m.name + (m.reason ? ` (${m.reason})` : "")
+    : m.configurable ? `${m.name} — give its weights under model arguments` : `${m.name} — unavailable: ${m.reason.slice(0, 90)}`);
   const model = el("select", { name: "model", "data-testid": "op-model" }, ...S.models.map((m) =>
-    el("option", { value: m.name, disabled: !m.available, title: m.available ? m.description : m.reason,
-      text: m.available ? m.name + (m.reason ? ` (${m.reason})` : "") : `${m.name} — unavailable: ${m.reason.slice(0, 90)}` })));
+    el("option", { value: m.name, disabled: !m.available && !m.configurable, title: m.available ? m.description : m.reason,
+      text: optionText(m) })));
   const firstAvailable = S.models.find((m) => m.available);
   if (firstAvailable) model.value = firstAvailable.name;
   const source = el("select", { name: "source", "data-testid": "op-classes-source" },
@@ -65,9 +70,14 @@ async function classifyForm() {
   const labelField = el("input", { type: "text", name: "label_field", "data-testid": "op-label-field", required: true, pattern: "[A-Za-z_][A-Za-z0-9_]*" });
   labelField.value = (firstAvailable ? firstAvailable.name : "predictions").replace(/[^A-Za-z0-9_]/g, "_");
   model.onchange = () => { labelField.value = model.value.replace(/[^A-Za-z0-9_]/g, "_"); };
+  const args = el("textarea", { name: "model_args", rows: 2, "data-testid": "op-model-args",
+    placeholder: "name_or_path=/models/my-siglip\nprecision=fp16" });
+  const argsHint = `one key=value per line (or a JSON object); keys: ${(S.modelArgs || []).join(", ")}. `
+    + `Paths must lie under ${(S.modelDirs || []).join(" or ") || "the allowed model folders"} (bakeoff.config.app_model_dirs)`;
   const target = targetSelect();
   const run = el("button", { type: "submit", "data-testid": "op-run", text: "run" });
-  form.replaceChildren(el("h3", { text: "zero-shot classify" }), ...field("model", model, "models whose package or weights are missing are greyed out"),
+  form.replaceChildren(el("h3", { text: "zero-shot classify" }), ...field("model", model, "models whose package or weights are missing are greyed out; the generic loaders take local weights as model arguments"),
+    ...field("model arguments", args, argsHint),
     ...field("classes", source), fromField, typed, file, ...field("prompt", prompt), ...field("template set (a prompt ensemble)", templates),
     ...field("label field", labelField), ...field("apply to", target), el("div", { style: "margin-top:8px" }, run));
   form.onsubmit = async (e) => {
@@ -79,11 +89,36 @@ async function classifyForm() {
       if (!file.files.length) { showError("choose a text file of classes"); return; }
       classes = { names: splitClasses(await file.files[0].text()) };
     }
+    let modelArgs;
+    try { modelArgs = parseModelArgs(args.value); } catch (err) { showError(err.message); return; }
     const params = { model: model.value, classes, label_field: labelField.value, target: target.value };
+    if (Object.keys(modelArgs).length) params.model_args = modelArgs;
     if (prompt.value) params.prompt = prompt.value;
     if (templates.value) params.templates = templates.value;
     startJob("zero-shot-classify", params);
   };
+}
+
+// "key=value" lines, or a JSON object; true/false/null and numbers become JSON values, the rest strings
+function parseModelArgs(text) {
+  const trimmed = text.trim();
+  if (!trimmed) return {};
+  if (trimmed.startsWith("{")) {
+    let parsed;
+    try { parsed = JSON.parse(trimmed); } catch (e) { throw new Error(`model arguments: not valid JSON (${e.message})`); }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("model arguments: give a JSON object");
+    return parsed;
+  }
+  const out = {};
+  for (const line of trimmed.split("\n").map((l) => l.trim()).filter(Boolean)) {
+    const at = line.indexOf("=");
+    if (at < 1) throw new Error(`model arguments: '${line}' is not key=value`);
+    const key = line.slice(0, at).trim(), raw = line.slice(at + 1).trim();
+    let value = raw;
+    if (["true", "false", "null"].includes(raw) || /^-?\d+(\.\d+)?$/.test(raw)) value = JSON.parse(raw);
+    out[key] = value;
+  }
+  return out;
 }
 
 function splitClasses(text) { return text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean); }

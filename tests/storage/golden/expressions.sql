@@ -13,8 +13,8 @@ SELECT samples.id AS id FROM samples WHERE samples.ok IS NULL ORDER BY samples._
 -- ne_value_includes_missing: (F('n') != 2)
 SELECT samples.id AS id FROM samples WHERE samples.n IS NOT ? ORDER BY samples._rowid;
 
--- lt_skips_missing: (F('n') < 3)
-SELECT samples.id AS id FROM samples WHERE samples.n IS NOT NULL AND samples.n < 3 ORDER BY samples._rowid;
+-- lt_includes_missing: (F('n') < 3)
+SELECT samples.id AS id FROM samples WHERE samples.n IS NULL OR samples.n IS NOT NULL AND samples.n < 3 ORDER BY samples._rowid;
 
 -- ge_float: (F('x') >= 0.5)
 SELECT samples.id AS id FROM samples WHERE samples.x IS NOT NULL AND samples.x >= 0.5 ORDER BY samples._rowid;
