@@ -12,8 +12,12 @@ from typing import Any
 class EvaluationMethods:
     def evaluate_classifications(self, pred_field: str, gt_field: str = "ground_truth", eval_key: str | None = None,
                                  classes: list[str] | None = None, missing: str | None = None,
-                                 method: str = "simple", k: int = 5, progress: bool | None = None):
+                                 method: str | None = None, progress: bool | None = None, k: int = 5):
         """Evaluate a Classification field against the ground truth (see :mod:`bakeoff.evaluation.classification`).
+
+        ``method`` is ``"simple"`` (default), ``"top-k"`` (with ``k`` and the
+        class order of the logits in ``classes``) or ``"binary"`` (with
+        ``classes=(negative, positive)``), as in FiftyOne.
 
         Example::
 
@@ -23,8 +27,9 @@ class EvaluationMethods:
         """
         from bakeoff.evaluation import classification
 
-        return classification.evaluate_classifications(self, pred_field, gt_field, eval_key, classes, missing,
-                                                       method, k, progress)
+        return classification.evaluate_classifications(
+            self, pred_field, gt_field, eval_key=eval_key, classes=classes, missing=missing,
+            method=method, k=k, progress=progress)
 
     def list_evaluations(self) -> list[str]:
         from bakeoff.evaluation import classification

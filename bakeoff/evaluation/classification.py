@@ -1,18 +1,21 @@
 """``evaluate_classifications``: per-sample correctness fields plus a results object.
 
-Semantics follow FiftyOne:
+Semantics follow FiftyOne (``fiftyone.utils.eval.classification``):
 
 - ``simple``: the boolean field ``eval_key`` says whether the predicted label
-  equals the ground truth, a missing label counting as the label ``missing``
-  (default ``"(none)"``) — so a sample with neither is correct.
-- ``top-k``: correct when the true label is among the ``k`` classes with the
-  highest logits (class order from ``classes=`` or the model run that wrote the
-  field); a prediction without logits warns and counts as its top-1.
+  equals the ground truth; a sample with neither label is correct.
+- ``top-k``: needs the class order of the logits (``classes=``, or the model
+  run that wrote the field). Correct when the true label is among the ``k``
+  highest logits; the results then record the true label as the prediction.
+  A sample without logits, or without a ground-truth label, is not correct.
 - ``binary``: ``classes=(negative, positive)``; the field holds "TP", "FP",
-  "FN" or "TN" (anything but the positive label counts as negative).
+  "FN" or "TN", and a missing label counts as the negative class everywhere.
 
-Results are recomputed from the stored fields when loaded again, on the view
-the evaluation ran on.
+In the results, a missing label is the label ``missing`` (default ``"(none)"``;
+the negative class for ``binary``). ``metrics()`` counts the samples whose truth
+or prediction is one of the classes asked about (by default every class but
+``missing``), as FiftyOne does. Results are recomputed from the stored fields
+when loaded again, on the view the evaluation ran on.
 """
 
 from __future__ import annotations
@@ -23,8 +26,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bakeoff.errors import BakeoffError, FieldError, UnknownFieldError, suggest
-from bakeoff.evaluation.metrics import bootstrap_accuracy_interval, calibration
+from bakeoff.errors import BakeoffError, EvaluationError, FieldError, UnknownFieldError, suggest
+from bakeoff.evaluation.metrics import (
+    accuracy_over,
+    bootstrap_accuracy_interval,
+    calibration,
+    confusion_counts,
+    empty_report,
+    precision_recall_fscore,
+    support_over,
+)
 
 if TYPE_CHECKING:
     from bakeoff.core.collection import SampleCollection
@@ -34,10 +45,17 @@ logger = logging.getLogger(__name__)
 RUN_TYPE = "evaluation"
 METHODS = ("simple", "top-k", "binary")
 DEFAULT_MISSING = "(none)"
+OTHER_LABEL = "(other)"
+#: the keys of FiftyOne's ``metrics()``; bakeoff's add balanced_accuracy, ece, top_<k>_accuracy, TP/FP/FN/TN
+FIFTYONE_METRICS = ("accuracy", "precision", "recall", "fscore", "support")
 
 
 class ClassificationResults:
     """Labels of an evaluation and the metrics computed from them.
+
+    ``metrics()``, ``report()``, ``print_report()`` and ``confusion_matrix()``
+    give FiftyOne's answers; ``metrics()`` adds ``balanced_accuracy``, ``ece``
+    and, for top-k, ``top_<k>_accuracy``.
 
     Example::
 
@@ -47,74 +65,134 @@ class ClassificationResults:
         results.confusion_matrix()
     """
 
-    def __init__(self, ytrue: list[str], ypred: list[str], confs: list[float | None] | None = None,
+    def __init__(self, ytrue: list[str | None], ypred: list[str | None], confs: list[float | None] | None = None,
                  classes: list[str] | None = None, missing: str = DEFAULT_MISSING, ids: list[str] | None = None,
                  top_k_correct: np.ndarray | None = None, k: int | None = None, eval_key: str | None = None,
                  pred_field: str | None = None, gt_field: str | None = None) -> None:
-        self.ytrue = np.asarray(ytrue, dtype=object)
-        self.ypred = np.asarray(ypred, dtype=object)
+        missing = DEFAULT_MISSING if missing is None else missing
+        self.ytrue = np.array([missing if y is None else y for y in ytrue], dtype=object)
+        self.ypred = np.array([missing if y is None else y for y in ypred], dtype=object)
         self.confs = np.array([np.nan if c is None else c for c in (confs or [])], dtype=float)
         if classes is None:
             classes = sorted({*self.ytrue.tolist(), *self.ypred.tolist()} - {missing})
         self.classes = list(classes)
         self.missing = missing
         self.ids = list(ids or [])
-        self.top_k_correct = top_k_correct
+        self.top_k_correct = None if top_k_correct is None else np.asarray(top_k_correct, dtype=bool)
         self.k = k
         self.eval_key, self.pred_field, self.gt_field = eval_key, pred_field, gt_field
 
-    # -- metrics --------------------------------------------------------------------------
     @property
     def correct(self) -> np.ndarray:
+        """Per sample, whether the evaluation counts it correct (the stored ``eval_key`` values)."""
+        if self.top_k_correct is not None:
+            return self.top_k_correct
         return self.ytrue == self.ypred
 
-    def _labels(self, classes: list[str] | None, include_missing: bool = False) -> list[str]:
-        labels = list(self.classes if classes is None else classes)
-        if include_missing and self.missing not in labels:
-            labels.append(self.missing)
-        return labels
+    def _parse_classes(self, classes: list[str] | None) -> list[str]:
+        """The classes a metric looks at: those asked for, else every class but the missing label."""
+        if classes is not None:
+            return list(classes)
+        return [c for c in self.classes if c != self.missing]
 
-    def report(self, classes: list[str] | None = None) -> dict[str, dict[str, float]]:
+    # -- FiftyOne's metrics -------------------------------------------------------------------
+    def report(self, classes: list[str] | None = None) -> dict[str, Any]:
         """Per class precision, recall, f1-score and support (scikit-learn's classification report)."""
         from sklearn.metrics import classification_report
 
-        labels = self._labels(classes)
-        if not labels or not len(self.ytrue):
-            return {}
-        return classification_report(self.ytrue.astype(str), self.ypred.astype(str), labels=labels,
+        labels = self._parse_classes(classes)
+        if not len(self.ytrue) or not labels:
+            return empty_report(labels)
+        return classification_report(self.ytrue.astype(str), self.ypred.astype(str), labels=np.asarray(labels),
                                      output_dict=True, zero_division=0)
 
     def print_report(self, classes: list[str] | None = None, digits: int = 2) -> None:
         """Print the per-class report (the library's one print: the user asked for it)."""
         from sklearn.metrics import classification_report
 
-        labels = self._labels(classes)
-        if not labels or not len(self.ytrue):
-            print("no samples or classes to report")
+        labels = self._parse_classes(classes)
+        if not labels:
+            print("No classes to analyze")
             return
-        print(classification_report(self.ytrue.astype(str), self.ypred.astype(str), labels=labels,
+        if not len(self.ytrue):
+            print("No samples to analyze")
+            return
+        print(classification_report(self.ytrue.astype(str), self.ypred.astype(str), labels=np.asarray(labels),
                                     digits=digits, zero_division=0))
 
-    def metrics(self, classes: list[str] | None = None, average: str = "micro", beta: float = 1.0) -> dict[str, Any]:
-        """accuracy, precision, recall, fscore, support; plus balanced accuracy, top-k and calibration error."""
-        from sklearn.metrics import precision_recall_fscore_support
+    def _pos_label(self) -> str | None:
+        return None
 
-        labels = self._labels(classes)
-        n = len(self.ytrue)
-        out: dict[str, Any] = {"accuracy": float(self.correct.mean()) if n else 0.0}
-        if labels and n:
-            p, r, f, _ = precision_recall_fscore_support(self.ytrue.astype(str), self.ypred.astype(str),
-                                                         labels=labels, average=average, beta=beta, zero_division=0)
-            out.update(precision=float(p), recall=float(r), fscore=float(f))
-        else:
-            out.update(precision=0.0, recall=0.0, fscore=0.0)
-        out["support"] = int(np.isin(self.ytrue, labels).sum()) if labels else 0
+    def metrics(self, classes: list[str] | None = None, average: str = "micro", beta: float = 1.0) -> dict[str, Any]:
+        """accuracy, precision, recall, fscore and support over ``classes``; plus bakeoff's extras.
+
+        ``accuracy`` counts the samples whose truth or prediction is in
+        ``classes`` (default: every class but the missing label); ``support``
+        the truths in ``classes``. The extras: ``balanced_accuracy``, ``ece``
+        and, for top-k, ``top_<k>_accuracy`` over every sample.
+        """
+        labels = self._parse_classes(classes)
+        precision, recall, fscore = precision_recall_fscore(self.ytrue, self.ypred, labels, average, beta,
+                                                            self._pos_label())
+        out: dict[str, Any] = {"accuracy": accuracy_over(self.ytrue, self.ypred, labels), "precision": precision,
+                               "recall": recall, "fscore": fscore, "support": support_over(self.ytrue, labels)}
         out["balanced_accuracy"] = self.balanced_accuracy()
         if self.top_k_correct is not None:
-            out[f"top_{self.k}_accuracy"] = float(np.mean(self.top_k_correct)) if n else 0.0
+            out[f"top_{self.k}_accuracy"] = float(np.mean(self.top_k_correct)) if len(self.top_k_correct) else 0.0
         out["ece"] = self.calibration()["ece"]
         return out
 
+    def print_metrics(self, classes: list[str] | None = None, average: str = "micro", beta: float = 1.0,
+                      digits: int = 2) -> None:
+        """Print FiftyOne's five metrics (accuracy, precision, recall, fscore, support) as a two-column table."""
+        from bakeoff.evaluation.metrics import metrics_table
+
+        metrics = self.metrics(classes=classes, average=average, beta=beta)
+        print(metrics_table({k: metrics[k] for k in FIFTYONE_METRICS}, digits))
+
+    def confusion_matrix(self, classes: list[str] | None = None, include_other: bool = False,
+                         include_missing: bool = False) -> np.ndarray:
+        """Rows are ground truth, columns predictions, over ``classes`` (default: the results' classes).
+
+        ``include_other`` adds a row and column for labels outside ``classes``
+        (only with ``classes``), ``include_missing`` one for the missing label
+        when ``classes`` lacks it (last).
+        """
+        return self._confusion_matrix(classes, include_other, include_missing)[0]
+
+    def _confusion_matrix(self, classes: list[str] | None, include_other: bool | None, include_missing: bool | None,
+                          other_label: str | None = None) -> tuple[np.ndarray, list]:
+        """The matrix and its labels; ``None`` for include_* means "only if that row or column has counts"."""
+        if classes is None:
+            labels, include_other = list(self.classes), False
+        else:
+            labels = list(classes)
+        added_other = include_other is not False and other_label not in labels
+        if added_other:
+            labels.append(other_label)
+        added_missing = include_missing is not False and self.missing not in labels
+        if added_missing:
+            labels.append(self.missing)
+        ytrue, ypred = self.ytrue, self.ypred
+        if include_other is not False:
+            known = {*labels, self.missing}
+            ytrue = [y if y in known else other_label for y in ytrue]
+            ypred = [y if y in known else other_label for y in ypred]
+        matrix = confusion_counts(ytrue, ypred, labels)
+        if added_other:  # "other" against "other" (or against missing) says nothing
+            i = labels.index(other_label)
+            matrix[i, i] = 0
+            if added_missing:
+                j = labels.index(self.missing)
+                matrix[i, j] = matrix[j, i] = 0
+        drop = [labels.index(label) for label, flag in ((other_label, include_other), (self.missing, include_missing))
+                if flag is None and not matrix[:, labels.index(label)].any() and not matrix[labels.index(label)].any()]
+        if drop:
+            matrix = np.delete(np.delete(matrix, drop, axis=0), drop, axis=1)
+            labels = [label for i, label in enumerate(labels) if i not in drop]
+        return matrix, labels
+
+    # -- bakeoff's extras ---------------------------------------------------------------------
     def balanced_accuracy(self) -> float:
         """Mean per-class recall over the ground-truth classes present (as CLIP_benchmark reports)."""
         index = {c: i for i, c in enumerate(self.classes)}
@@ -126,7 +204,7 @@ class ClassificationResults:
         return float(np.mean(hits[present] / support[present])) if present.any() else 0.0
 
     def accuracy_interval(self, level: float = 0.95, resamples: int = 2000, seed: int | None = 0) -> tuple[float, float]:
-        """Percentile-bootstrap interval of the accuracy."""
+        """Percentile-bootstrap interval of the share of samples counted correct."""
         return bootstrap_accuracy_interval(self.correct, level, resamples, seed)
 
     def calibration(self, bins: int = 15) -> dict[str, Any]:
@@ -135,23 +213,17 @@ class ClassificationResults:
             return {"ece": None, "bins": [], "num_samples": 0}
         return calibration(self.confs, self.correct, bins)
 
-    def confusion_matrix(self, classes: list[str] | None = None, include_missing: bool = False) -> np.ndarray:
-        """Rows are ground truth, columns predictions, over ``classes`` (plus the missing label if asked)."""
-        from sklearn.metrics import confusion_matrix
+    def plot_confusion_matrix(self, classes: list[str] | None = None, include_other: bool | None = None,
+                              include_missing: bool | None = None, other_label: str = OTHER_LABEL, ax=None):
+        """A matplotlib heatmap of the confusion matrix; returns the figure.
 
-        labels = self._labels(classes, include_missing)
-        if not labels:
-            return np.zeros((0, 0), dtype=int)
-        if not len(self.ytrue):
-            return np.zeros((len(labels), len(labels)), dtype=int)
-        return confusion_matrix(self.ytrue.astype(str), self.ypred.astype(str), labels=labels)
-
-    def plot_confusion_matrix(self, classes: list[str] | None = None, include_missing: bool = False, ax=None):
-        """A matplotlib heatmap of :meth:`confusion_matrix`; returns the figure."""
+        ``include_other``/``include_missing`` of ``None`` add that row and
+        column only when it has counts.
+        """
         from bakeoff.evaluation.plots import confusion_matrix_figure
 
-        labels = self._labels(classes, include_missing)
-        return confusion_matrix_figure(self.confusion_matrix(classes, include_missing), labels, ax=ax)
+        matrix, labels = self._confusion_matrix(classes, include_other, include_missing, other_label)
+        return confusion_matrix_figure(matrix, labels, ax=ax)
 
     def save_report(self, path: str) -> str:
         """Write a self-contained HTML report of this evaluation; returns the path."""
@@ -165,27 +237,48 @@ class ClassificationResults:
 
 
 class BinaryClassificationResults(ClassificationResults):
-    """Results of ``method="binary"``: also true/false positive counts of the positive class."""
+    """Results of ``method="binary"``: a missing label is the negative class; metrics are of the positive one.
+
+    ``metrics()`` adds the TP/FP/FN/TN counts; ``scores`` holds each sample's
+    confidence in the positive class (``1 - confidence`` for a negative
+    prediction, 0 without a confidence) for :meth:`average_precision`.
+    """
 
     def __init__(self, *args, pos_label: str, neg_label: str, **kwargs) -> None:
+        kwargs["missing"] = neg_label
         super().__init__(*args, **kwargs)
         self.pos_label, self.neg_label = pos_label, neg_label
+        confs = np.nan_to_num(self.confs, nan=0.0) if len(self.confs) else np.zeros(len(self.ypred))
+        self.scores = np.where(self.ypred == pos_label, confs, 1.0 - confs)
+
+    def _parse_classes(self, classes: list[str] | None) -> list[str]:
+        return list(self.classes if classes is None else classes)
+
+    def _pos_label(self) -> str | None:
+        return self.pos_label
 
     def outcome_counts(self) -> dict[str, int]:
         pos_true, pos_pred = self.ytrue == self.pos_label, self.ypred == self.pos_label
         return {"TP": int((pos_true & pos_pred).sum()), "FP": int((~pos_true & pos_pred).sum()),
                 "FN": int((pos_true & ~pos_pred).sum()), "TN": int((~pos_true & ~pos_pred).sum())}
 
-    def metrics(self, classes=None, average: str = "binary", beta: float = 1.0) -> dict[str, Any]:
-        from sklearn.metrics import precision_recall_fscore_support
-
-        ytrue = (self.ytrue == self.pos_label).astype(int)
-        ypred = (self.ypred == self.pos_label).astype(int)
-        out: dict[str, Any] = {"accuracy": float((ytrue == ypred).mean()) if len(ytrue) else 0.0}
-        p, r, f, _ = precision_recall_fscore_support(ytrue, ypred, average="binary", beta=beta, zero_division=0)
-        out.update(precision=float(p), recall=float(r), fscore=float(f), support=int(ytrue.sum()))
+    def metrics(self, classes: list[str] | None = None, average: str = "binary", beta: float = 1.0) -> dict[str, Any]:
+        """As :meth:`ClassificationResults.metrics`, of the positive class by default; plus TP/FP/FN/TN."""
+        try:
+            out = super().metrics(classes, average, beta)
+        except ValueError as error:  # scikit-learn: labels other than (negative, positive) with average="binary"
+            others = sorted({*self.ytrue.tolist(), *self.ypred.tolist()} - {self.neg_label, self.pos_label})
+            raise EvaluationError(f"{error} Labels other than {self.neg_label!r} and {self.pos_label!r}: "
+                                  f"{others[:5]}; pass average='micro' or 'macro'") from None
         out.update(self.outcome_counts())
         return out
+
+    def average_precision(self, average: str = "micro") -> float:
+        """Average precision of :attr:`scores` for the positive class (scikit-learn's)."""
+        from sklearn.metrics import average_precision_score
+
+        return float(average_precision_score(self.ytrue.astype(str), self.scores, pos_label=self.pos_label,
+                                             average=average))
 
 
 # -- running an evaluation --------------------------------------------------------------------
@@ -211,7 +304,7 @@ def _model_run_classes(collection: SampleCollection, pred_field: str) -> list[st
 
 def evaluate_classifications(collection: SampleCollection, pred_field: str, gt_field: str = "ground_truth",
                              eval_key: str | None = None, classes: list[str] | None = None,
-                             missing: str | None = None, method: str = "simple", k: int = 5,
+                             missing: str | None = None, method: str | None = "simple", k: int = 5,
                              progress: bool | None = None) -> ClassificationResults:
     """Evaluate ``pred_field`` against ``gt_field``; with ``eval_key``, store per-sample results and the run.
 
@@ -222,8 +315,11 @@ def evaluate_classifications(collection: SampleCollection, pred_field: str, gt_f
     """
     from bakeoff.storage.identifiers import check_field_name
 
+    method = "simple" if method is None else method  # FiftyOne's default backend
     if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; use one of {METHODS}")
+        raise EvaluationError(f"unknown method {method!r}; use one of {METHODS}")
+    if method == "binary" and (classes is None or len(classes) != 2):
+        raise EvaluationError(f"method='binary' needs classes=(negative, positive), got {classes!r}")
     _check_label_field(collection, pred_field, "prediction")
     _check_label_field(collection, gt_field, "ground truth")
     if eval_key is not None:
@@ -234,31 +330,26 @@ def evaluate_classifications(collection: SampleCollection, pred_field: str, gt_f
 
     ids, gts, preds, confs = collection._value_lists(
         ["id", f"{gt_field}.label", f"{pred_field}.label", f"{pred_field}.confidence"])
-    ytrue = [missing if g is None else g for g in gts]
-    ypred = [missing if p is None else p for p in preds]
-    top_k = None
+    fields = {"ids": ids, "eval_key": eval_key, "pred_field": pred_field, "gt_field": gt_field}
     if method == "binary":
-        if classes is None or len(classes) != 2:
-            raise ValueError(f"method='binary' needs classes=(negative, positive), got {classes!r}")
         neg, pos = classes
-        outcome = [("T" if (t == pos) == (p == pos) else "F") + ("P" if p == pos else "N")
-                   for t, p in zip(ytrue, ypred, strict=True)]
-        values: list[Any] = outcome
+        values: list[Any] = [("T" if (t == pos) == (p == pos) else "F") + ("P" if p == pos else "N")
+                             for t, p in zip(gts, preds, strict=True)]
         results: ClassificationResults = BinaryClassificationResults(
-            ytrue, ypred, confs, classes=list(classes), missing=missing, ids=ids, pos_label=pos, neg_label=neg,
-            eval_key=eval_key, pred_field=pred_field, gt_field=gt_field)
+            gts, preds, confs, classes=[neg, pos], pos_label=pos, neg_label=neg, **fields)
+    elif method == "top-k":
+        order = classes if classes is not None else _model_run_classes(collection, pred_field)
+        if order is None:
+            raise EvaluationError(f"method='top-k' needs the class order of {pred_field!r}'s logits: "
+                                  "pass classes=[...]")
+        ypred, confs, values = _evaluate_top_k(gts, preds, collection.values(f"{pred_field}.logits"), list(order), k)
+        results = ClassificationResults(gts, ypred, confs, classes=list(order), missing=missing,
+                                        top_k_correct=np.array(values, dtype=bool), k=k, **fields)
     else:
-        if method == "top-k":
-            order = classes or _model_run_classes(collection, pred_field)
-            if not order:
-                raise ValueError(f"method='top-k' needs the class order of {pred_field!r}'s logits: pass classes=[...]")
-            top_k = _top_k_correct(collection.values(f"{pred_field}.logits"), ytrue, ypred, list(order), k)
-            values = top_k.tolist()
-        else:
-            values = [t == p for t, p in zip(ytrue, ypred, strict=True)]
-        results = ClassificationResults(ytrue, ypred, confs, classes=classes if method == "simple" else None,
-                                        missing=missing, ids=ids, top_k_correct=top_k, k=k if top_k is not None else None,
-                                        eval_key=eval_key, pred_field=pred_field, gt_field=gt_field)
+        # by default the labels seen, before missing ones become ``missing`` (which may be a real class)
+        seen = sorted({label for label in (*gts, *preds) if label is not None}) if classes is None else classes
+        values = []  # computed by the database in ``_store``
+        results = ClassificationResults(gts, preds, confs, classes=list(seen), missing=missing, **fields)
     if eval_key is not None:
         _store(collection, eval_key, ids, values, method, pred_field, gt_field, classes, missing, k)
     return results
@@ -271,7 +362,72 @@ def _simple_expression(pred_field: str, gt_field: str):
     return F(f"{pred_field}.label") == F(f"{gt_field}.label")
 
 
+def _in_top_k(logits: np.ndarray, index: int, k: int) -> bool:
+    """Whether class ``index`` is among the ``k`` highest logits (ties broken as FiftyOne's numpy call does)."""
+    if k >= len(logits):
+        return True
+    return index in np.argpartition(logits, -k)[-k:]
+
+
+def _softmax_at(logits: np.ndarray, index: int | None) -> float:
+    if index is None:
+        return 0.0
+    shifted = np.exp(logits - logits.max())
+    return float(shifted[index] / shifted.sum())
+
+
+def _evaluate_top_k(ytrue: list[str | None], ypred: list[str | None], logits: list, order: list[str],
+                    k: int) -> tuple[list[str | None], list[float | None], list[bool]]:
+    """FiftyOne's top-k rule, per sample: the prediction to record, its softmax confidence, and correctness.
+
+    Truth within the top ``k`` logits: correct, and the truth is recorded as the
+    prediction. Otherwise the top-1 prediction stays and is wrong. No logits: no
+    prediction, wrong. No ground truth: wrong (unless there is no prediction).
+    """
+    index = {c: i for i, c in enumerate(order)}
+    ypred = list(ypred)
+    confs: list[float | None] = []
+    correct: list[bool] = []
+    without = 0
+    for i, (truth, row) in enumerate(zip(ytrue, logits, strict=True)):
+        if row is None:
+            without += 1
+            ypred[i] = None
+            confs.append(None)
+            correct.append(False)
+            continue
+        if truth is None:
+            confs.append(None)
+            correct.append(ypred[i] is None)
+            continue
+        row = np.asarray(row, dtype=float)
+        if len(row) != len(order):
+            raise EvaluationError(f"a prediction has {len(row)} logits but classes has {len(order)} names: "
+                                  "pass the class order the logits were computed for")
+        target = _class_index(index, truth, "ground truth")
+        if _in_top_k(row, target, k):
+            ypred[i] = truth
+            confs.append(_softmax_at(row, target))
+            correct.append(True)
+        else:
+            pred = None if ypred[i] is None else _class_index(index, ypred[i], "predicted")
+            confs.append(_softmax_at(row, pred))
+            correct.append(False)
+    if without:
+        warnings.warn(f"{without} samples have no logits: top-k counts them as missing predictions, not correct",
+                      stacklevel=4)  # the caller of Dataset.evaluate_classifications
+    return ypred, confs, correct
+
+
+def _class_index(index: dict[str, int], label: str, role: str) -> int:
+    if label not in index:
+        raise EvaluationError(f"{role} label {label!r} is not in the provided classes.{suggest(label, list(index))} "
+                              "Pass classes= with every label, in the order of the logits")
+    return index[label]
+
+
 def _top_k_correct(logits: list, ytrue: list[str], ypred: list[str], order: list[str], k: int) -> np.ndarray:
+    """Lenient top-k correctness for comparison tables: no logits counts as the top-1, unknown truths as wrong."""
     index = {c: i for i, c in enumerate(order)}
     out = np.zeros(len(ytrue), dtype=bool)
     without = 0
@@ -280,8 +436,7 @@ def _top_k_correct(logits: list, ytrue: list[str], ypred: list[str], order: list
             without += 1
             out[i] = t == p
             continue
-        top = np.argpartition(-np.asarray(row), min(k, len(row)) - 1)[:k] if k < len(row) else range(len(row))
-        out[i] = t in index and index[t] in set(int(j) for j in top)
+        out[i] = t in index and _in_top_k(np.asarray(row, dtype=float), index[t], k)
     if without:
         warnings.warn(f"{without} predictions have no logits (or logits of another length than the "
                       f"{len(order)} classes); they count as their top-1 prediction", stacklevel=3)
@@ -306,8 +461,9 @@ def _store(collection, eval_key, ids, values, method, pred_field, gt_field, clas
                 raise FieldError(f"field {eval_key!r} exists and is not an evaluation; pick another eval_key")
             root.delete_sample_field(eval_key)  # re-running an evaluation replaces it
         root.add_sample_field(eval_key, ftype)
-        if method == "simple" and missing == DEFAULT_MISSING:
-            # computed where the data is: one UPDATE statement, no rows sent back and forth
+        if method == "simple":
+            # computed where the data is: one UPDATE statement, no rows sent back and forth; compares the
+            # labels themselves, so ``missing`` never makes a missing prediction equal a real label
             collection._set_field_from_expression(eval_key, _simple_expression(pred_field, gt_field))
         elif ids:
             collection.set_values(eval_key, dict(zip(ids, values, strict=True)))
@@ -342,10 +498,11 @@ def load_evaluation_results(dataset, eval_key: str) -> ClassificationResults:
     """Recompute the results of a stored evaluation from its fields, on the view it ran on."""
     config = get_evaluation_info(dataset, eval_key)["config"]
     view = load_evaluation_view(dataset, eval_key)
-    classes = config["classes"]
-    return evaluate_classifications(view, config["pred_field"], config["gt_field"], eval_key=None,
-                                    classes=classes, missing=config["missing"], method=config["method"],
-                                    k=config["k"])
+    with warnings.catch_warnings():  # warned about (samples without logits) when the evaluation ran
+        warnings.simplefilter("ignore")
+        return evaluate_classifications(view, config["pred_field"], config["gt_field"], eval_key=None,
+                                        classes=config["classes"], missing=config["missing"],
+                                        method=config["method"], k=config["k"])
 
 
 def rename_evaluation(dataset, eval_key: str, new_eval_key: str) -> None:

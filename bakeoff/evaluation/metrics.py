@@ -7,6 +7,18 @@
   is exactly a Binomial(n, p̂) draw, so B resamples cost B binomial draws
   instead of B x n indexes.
 - :func:`mcnemar_pvalue`: exact (binomial) McNemar test on the discordant pairs.
+
+And the rules FiftyOne's classification results follow where scikit-learn
+leaves a choice (which samples an accuracy counts, empty inputs):
+
+- :func:`accuracy_over`: the accuracy of the samples whose truth *or*
+  prediction is one of the classes asked about.
+- :func:`support_over`: how many truths are one of those classes.
+- :func:`precision_recall_fscore`: scikit-learn's, with zeros for no samples.
+- :func:`confusion_counts`: rows truth, columns prediction, over given labels;
+  pairs with a label outside them are left out.
+- :func:`empty_report`: the per-class report when there is nothing to report.
+- :func:`metrics_table`: the two-column text ``print_metrics`` shows.
 """
 
 from __future__ import annotations
@@ -60,3 +72,69 @@ def mcnemar_pvalue(a_right_b_wrong: int, a_wrong_b_right: int) -> float:
     if n == 0:
         return 1.0
     return float(binomtest(a_right_b_wrong, n, 0.5).pvalue)
+
+
+def accuracy_over(ytrue: np.ndarray, ypred: np.ndarray, labels) -> float:
+    """Share of right predictions among the samples whose truth or prediction is in ``labels``; 0.0 if none."""
+    wanted = set(labels)
+    keep = np.fromiter((t in wanted or p in wanted for t, p in zip(ytrue, ypred, strict=True)), dtype=bool,
+                       count=len(ytrue))
+    if not keep.any():
+        return 0.0
+    return float(np.mean(ytrue[keep] == ypred[keep]))
+
+
+def support_over(ytrue: np.ndarray, labels) -> int:
+    """How many ground-truth labels are in ``labels``."""
+    wanted = set(labels)
+    return sum(1 for t in ytrue if t in wanted)
+
+
+def precision_recall_fscore(ytrue: np.ndarray, ypred: np.ndarray, labels, average: str | None, beta: float,
+                            pos_label: str | None = None):
+    """scikit-learn's precision, recall and F-beta (zero division counts 0); zeros when there are no samples."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    if not len(ytrue):  # scikit-learn >= 1.8 raises on empty inputs
+        if average is None:
+            zeros = np.zeros(len(labels), dtype=float)
+            return zeros, zeros, zeros
+        return 0.0, 0.0, 0.0
+    p, r, f, _ = precision_recall_fscore_support(
+        ytrue.astype(str), ypred.astype(str), labels=np.asarray(labels), average=average, beta=beta,
+        zero_division=0, pos_label=pos_label if average == "binary" else None)
+    return p, r, f
+
+
+def confusion_counts(ytrue, ypred, labels: list) -> np.ndarray:
+    """``len(labels)`` square counts, rows truth and columns prediction; pairs outside ``labels`` are skipped."""
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    for t, p in zip(ytrue, ypred, strict=True):
+        i, j = index.get(t), index.get(p)
+        if i is not None and j is not None:
+            matrix[i, j] += 1
+    return matrix
+
+
+def empty_report(labels) -> dict[str, dict[str, float]]:
+    """The per-class report of no samples (or no classes): every class and average at zero."""
+    empty = {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0}
+    names = [*labels, "micro avg", "macro avg", "weighted avg"]
+    return {name: dict(empty) for name in names}
+
+
+def metrics_table(metrics: dict[str, Any], digits: int = 2) -> str:
+    """``name  value`` lines: numbers rounded to ``digits`` and shown without trailing zeros, counts as is."""
+    import numbers
+
+    def cell(value: Any) -> str:
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, numbers.Number) and not isinstance(value, bool):
+            return format(float(f"{value:.{digits}f}"), "g")
+        return str(value)
+
+    rows = [(name.replace("_", " "), cell(value)) for name, value in metrics.items()]
+    width = max((len(name) for name, _ in rows), default=0)
+    return "\n".join(f"{name:<{width}}  {value}".rstrip() for name, value in rows)

@@ -35,7 +35,8 @@ def test_simple_matches_fiftyone(five):
         [1, 1, 1], [0, 0, 0], [1, 0, 1]]
     assert five.values("eval") == [True, False, False, True, False]
     assert five.count_values("eval") == {True: 2, False: 3}
-    assert results.metrics()["accuracy"] == pytest.approx(0.4)
+    # FiftyOne counts the samples whose truth or prediction is a class: (none, none) is left out
+    assert results.metrics()["accuracy"] == pytest.approx(0.25)
     assert five.list_evaluations() == ["eval"]
     assert isinstance(five.get_field("eval"), fo.BooleanField)
 
@@ -75,15 +76,16 @@ def test_rerunning_an_evaluation_replaces_it(five):
 
 
 def test_top_k_uses_logits_and_warns_for_missing_ones(five):
-    with pytest.warns(UserWarning, match="2 predictions have no logits"):
+    with pytest.warns(UserWarning, match="2 samples have no logits"):
         results = five.evaluate_classifications("pred", gt_field="gt", eval_key="top1", method="top-k",
                                                 classes=["cat", "dog"], k=1)
-    assert five.values("top1") == [True, False, False, True, False]
+    # FiftyOne: without logits, or without a ground truth, a sample is not correct
+    assert five.values("top1") == [False, False, False, True, False]
     with pytest.warns(UserWarning):
         five.evaluate_classifications("pred", gt_field="gt", eval_key="top2", method="top-k",
                                       classes=["cat", "dog"], k=2)
-    assert five.values("top2") == [True, False, False, True, True]
-    assert results.metrics()["top_1_accuracy"] == pytest.approx(0.4)
+    assert five.values("top2") == [False, False, False, True, True]
+    assert results.metrics()["top_1_accuracy"] == pytest.approx(0.2)
     with pytest.raises(ValueError, match="class order"):
         five.evaluate_classifications("pred", gt_field="gt", method="top-k")
 
