@@ -14,8 +14,8 @@ Example::
 Missing values (FiftyOne's semantics, see the README): a sample with no value
 for ``x`` is neither ``F("x") == True`` nor ``F("x") == False``;
 ``~(F("x") == True)`` includes it; ``F("x") == None`` matches it; ordering
-comparisons (``<``, ``>``...) with a missing value are False; arithmetic on a
-missing value gives a missing value.
+comparisons put it below every value (``F("x") < 3`` matches it, ``F("x") > 3``
+does not), as MongoDB's order does; arithmetic on a missing value gives a missing value.
 
 Every expression is checked as it is built, in Python or from JSON (:func:`expr_from_dict`):
 the op, the number and kind of its arguments, its literal values (:func:`check_literal`), its
