@@ -10,6 +10,9 @@
     ├── InvalidViewError          (also a ValueError)   malformed or out-of-range view / expression
     ├── SampleNotFoundError       (also a KeyError)
     ├── SampleIndexError          (also a ValueError and a KeyError)  dataset[0]: samples are keyed by id or filepath
+    ├── EmptyCollectionError      (also a ValueError)   first()/last() of an empty dataset or view
+    ├── ValuesLengthError         (also a ValueError)   set_values() with more or fewer values than samples
+    ├── MediaTypeError            (also a ValueError)   a media type other than "image"
     ├── SavedViewExistsError      (also a ValueError)   save_view() of a name in use, without overwrite=True
     ├── SavedViewNotFoundError    (also a ValueError and a KeyError)  no saved view of that name
     ├── UnknownAttributeError     (also an AttributeError)  a misspelt or read-only attribute of a dataset, view or sample
@@ -97,6 +100,18 @@ class SampleNotFoundError(BakeoffError, KeyError):
 class SampleIndexError(BakeoffError, ValueError, KeyError):
     """``dataset[0]``: samples are looked up by id or filepath, not by position (FiftyOne: ValueError on
     datasets, KeyError on views)."""
+
+
+class EmptyCollectionError(BakeoffError, ValueError):
+    """``first()``/``last()`` of a dataset or view without samples (FiftyOne: ValueError)."""
+
+
+class ValuesLengthError(BakeoffError, ValueError):
+    """``set_values()`` got another number of values than the collection has samples."""
+
+
+class MediaTypeError(BakeoffError, ValueError):
+    """bakeoff's datasets hold images: another media type cannot be set (FiftyOne: ValueError)."""
 
 
 class SavedViewExistsError(BakeoffError, ValueError):

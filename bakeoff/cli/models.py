@@ -22,7 +22,7 @@ import click
 import bakeoff as fo
 import bakeoff.zoo as foz
 from bakeoff.cli.output import echo_json
-from bakeoff.errors import suggest
+from bakeoff.errors import InvalidOptionError, suggest
 from bakeoff.models.templates import as_templates, list_template_sets
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -30,7 +30,7 @@ _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def parse_model_arg(text: str) -> tuple[str, Any]:
-    """``"key=value"`` -> ``(key, value)`` by the module's rule; ``ValueError`` naming the problem.
+    """``"key=value"`` -> ``(key, value)`` by the module's rule; :class:`~bakeoff.errors.InvalidOptionError` (a ValueError) naming it.
 
     Example::
 
@@ -40,7 +40,7 @@ def parse_model_arg(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not _KEY.fullmatch(key):
-        raise ValueError(f"{text!r} is not key=value with a Python name as key, e.g. pretrained=openai")
+        raise InvalidOptionError(f"{text!r} is not key=value with a Python name as key, e.g. pretrained=openai")
     lowered = raw.strip().lower()
     if lowered in ("true", "false"):
         return key, lowered == "true"
@@ -53,7 +53,8 @@ def parse_model_arg(text: str) -> tuple[str, Any]:
         try:
             return key, json.loads(raw)
         except json.JSONDecodeError as error:
-            raise ValueError(f"{text!r}: the value starts like JSON but is not valid JSON ({error})") from None
+            raise InvalidOptionError(f"{text!r}: the value starts like JSON but is not valid JSON ({error}); "
+                                     "quote it to pass a string") from None
     if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
         return key, raw[1:-1]
     return key, raw

@@ -1,16 +1,15 @@
 """``apply_model``: read -> decode -> encode -> score -> write, streaming, resumable, cached.
 
-The stages are separate functions so that another runner (Ray Data, a later
-issue) can compose them differently:
+The batch loop is the engine's (:mod:`bakeoff.inference.engine`), the same for both
+backends and for :func:`compute_embeddings`; this module says what a model run adds:
 
-- :func:`plan`: which samples each model must process (all, or those still
-  missing after an interrupted run with the same settings);
-- :func:`decode_sample` (worker threads): the file is decoded once and every
-  model's own preprocessing is applied to it;
-- :func:`encode` (main thread): a batch of tensors through one model;
-- :func:`score`: embeddings -> labels, confidences, logits;
-- :func:`write_batch`: one transaction per batch for every model's results and
-  the embedding cache.
+- :func:`begin`: check the models, register the fields and the runs, and :func:`plan` which
+  samples each model must process (all, or those still missing after an interrupted run
+  with the same settings);
+- :func:`write_batch` (the engine's sink): the batch's embeddings (:func:`~bakeoff.inference.engine.embed`),
+  :func:`score` into labels, confidences and logits, and one transaction per batch for every
+  model's results, the embedding cache and the runs' records;
+- :func:`finish` / :func:`interrupt`: the runs' records at the end, or when the call stops early.
 
 Image embeddings are cached per (model fingerprint, file, file size, mtime), so
 applying the same model with new classes or prompts re-scores without decoding.
@@ -19,26 +18,26 @@ applying the same model with new classes or prompts re-scores without decoding.
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bakeoff._config import config
-from bakeoff.errors import BakeoffError, FieldError
-from bakeoff.inference.decode import (
-    DEFAULT_DRAFT_SIZE,
-    DEFAULT_MAX_PIXELS,
-    ImageDecodeError,
-    file_identity,
-    load_image,
+from bakeoff.errors import BakeoffError, FieldError, InvalidOptionError, NotAModelError
+from bakeoff.inference.engine import (
+    EmbeddingTask,
+    Item,
+    LocalSource,
+    Progress,
+    Source,
+    drive,
+    embed,
+    rows_of,
 )
+from bakeoff.inference.options import RunOptions
 from bakeoff.inference.run_history import close_history, copy_history, open_history, record_batch
 
 if TYPE_CHECKING:
@@ -47,7 +46,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RUN_TYPE = "model"
-#: failures kept in a run's results (the count is always exact)
 
 
 @dataclass
@@ -64,7 +62,6 @@ class Task:
     from_cache: int = 0
     encoded: int = 0
     encode_s: float = 0.0
-    written: int = 0
     #: set by :func:`plan`: whether this call resumes an interrupted run, that run's record, and how many
     #: samples of the collection had a value when this call started
     resume: bool = False
@@ -86,21 +83,6 @@ class Task:
 
 
 @dataclass
-class Item:
-    """A sample on its way through the pipeline."""
-
-    rowid: int
-    sample_id: str
-    filepath: str
-    identity: tuple[int, int] | None = None
-    cached: dict[str, np.ndarray] = field(default_factory=dict)  # field -> embedding
-    remote: dict[str, np.ndarray] = field(default_factory=dict)  # field -> embedding encoded elsewhere (Ray)
-    tensors: dict[str, Any] = field(default_factory=dict)        # field -> preprocessed input
-    error: str | None = None
-    decode_s: float = 0.0  # time this sample spent decoding and preprocessing in a worker
-
-
-@dataclass
 class Summary:
     """What a call to apply_model(s) did."""
 
@@ -111,8 +93,81 @@ class Summary:
     per_field: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def _prepare_tasks(collection: SampleCollection, models: Mapping[str, Any], store_logits: bool,
-                   confidence_thresh: float | None, batch_size: int) -> list[Task]:
+def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int | None = None,
+        num_workers: int | None = None, store_logits: bool = False, confidence_thresh: float | None = None,
+        skip_failures: bool = True, progress: bool | Callable[[int, int], Any] | None = None,
+        use_cache: bool = True, max_pixels: int | None = None, draft_size: int | None = None,
+        backend: str | None = None, **backend_options: Any) -> Summary:
+    """Apply several models in one pass over the images (see :meth:`SampleCollection.apply_models`).
+
+    ``progress`` may be a callable instead of a bool: it is called as ``progress(done, total)``
+    after every committed batch (and once with ``done=0`` at the start) instead of drawing a bar.
+    An exception it raises stops the run with every committed batch kept, so the next call resumes.
+    ``backend="ray"`` runs reading, decoding and encoding on Ray Data (see :mod:`bakeoff.inference.ray_backend`).
+    The arguments are checked and defaulted by :meth:`RunOptions.build`.
+    """
+    options = RunOptions.build(batch_size=batch_size, num_workers=num_workers, store_logits=store_logits,
+                               confidence_thresh=confidence_thresh, skip_failures=skip_failures, progress=progress,
+                               use_cache=use_cache, max_pixels=max_pixels, draft_size=draft_size, backend=backend,
+                               **backend_options)
+    return run_models(collection, models, options)
+
+
+def run_models(collection: SampleCollection, models: Mapping[str, Any], options: RunOptions) -> Summary:
+    """:func:`run` with its options built: the fields and runs registered, the engine driven, the runs closed."""
+    if options.backend == "ray":  # a missing Ray fails before any field or run is registered
+        from bakeoff.inference.ray_backend import connect
+
+        connect(options.ray.address if options.ray else None)
+    started = time.perf_counter()
+    tasks, rows = begin(collection, models, options)
+    with ExitStack() as cleanup:
+        bar = Progress(options.progress, len(rows), ", ".join(models) + (" (ray)" if options.backend == "ray" else ""))
+        cleanup.callback(bar.close)
+        source = open_source(collection, tasks, rows, options)
+        cleanup.callback(source.close)  # first: the decoders stop, torch gets its threads back
+        try:
+            drive(source, lambda batch: write_batch(collection, tasks, batch, options.use_cache), bar,
+                  options.skip_failures)
+        except BaseException:
+            interrupt(collection, tasks, source.decoded, started, source.extra)  # the next call resumes
+            raise
+    return finish(collection, tasks, rows, options.batch_size, source.decoded, started, source.extra)
+
+
+def open_source(collection: SampleCollection, tasks: list[Any], rows: list[tuple[int, str, str]],
+                options: RunOptions) -> Source:
+    """The batches of the options' backend."""
+    if options.backend == "ray":
+        from bakeoff.inference.ray_backend import RaySource
+
+        return RaySource(collection._root(), tasks, rows, options)
+    return LocalSource(collection._root(), tasks, rows, options)
+
+
+def begin(collection: SampleCollection, models: Mapping[str, Any],
+          options: RunOptions) -> tuple[list[Task], list[tuple[int, str, str]]]:
+    """Check the models, register the fields and the runs (status "running"); the rows to process."""
+    if not models:
+        raise InvalidOptionError("apply_models() got no models; pass {'field_name': model, ...}")
+    root = collection._root()
+    tasks = _prepare_tasks(collection, models, options)
+    rows = plan(collection, tasks, options.batch_size)
+    for task in tasks:
+        task.config = {**task.run_config(options.batch_size), "status": "running"}
+        open_history(task, len(task.rowids))
+        root._save_run(RUN_TYPE, task.field, task.config, task.history)
+    return tasks, rows
+
+
+def check_model(name: str, model: Any) -> None:
+    """A zero-shot model (what the engine calls on it), else :class:`NotAModelError`."""
+    if not hasattr(model, "encode_images") or not hasattr(model, "fingerprint"):
+        raise NotAModelError(f"{name!r}: {model!r} is not a zero-shot model; load one with "
+                             "bakeoff.zoo.load_zoo_model(...)")
+
+
+def _prepare_tasks(collection: SampleCollection, models: Mapping[str, Any], options: RunOptions) -> list[Task]:
     from bakeoff.core.fields import EmbeddedDocumentField
     from bakeoff.core.labels import Classification
     from bakeoff.storage.identifiers import check_field_name, check_no_case_clash
@@ -123,14 +178,12 @@ def _prepare_tasks(collection: SampleCollection, models: Mapping[str, Any], stor
         check_field_name(label_field)
     check_no_case_clash(models, root._sync()[0].fields)  # before any model work or any field is made
     for label_field, model in models.items():
-        if not hasattr(model, "encode_images") or not hasattr(model, "fingerprint"):
-            raise TypeError(f"{label_field!r}: {model!r} is not a zero-shot model; load one with "
-                            "bakeoff.zoo.load_zoo_model(...)")
+        check_model(label_field, model)
         if root.has_field(label_field):
             existing = root.get_field(label_field)
             if not (isinstance(existing, EmbeddedDocumentField) and issubclass(existing.document_type, Classification)):
                 raise FieldError(f"field {label_field!r} exists as {existing!r}; pick another label_field")
-        task = Task(label_field, model, store_logits, confidence_thresh)
+        task = Task(label_field, model, options.store_logits, options.confidence_thresh)
         task.text_emb = model.text_embeddings()  # fails early without classes; cached per prompt
         tasks.append(task)
     for task in tasks:
@@ -144,7 +197,7 @@ def plan(collection: SampleCollection, tasks: list[Task], batch_size: int) -> li
     from bakeoff.core.expressions import ViewField as F
 
     root = collection._root()
-    rows = list(zip(*collection._value_lists(["_rowid", "id", "filepath"]), strict=True)) if len(collection) else []
+    rows = rows_of(collection)
     for task in tasks:
         previous = root._load_run(RUN_TYPE, task.field)
         config = task.run_config(batch_size)
@@ -164,28 +217,6 @@ def plan(collection: SampleCollection, tasks: list[Task], batch_size: int) -> li
     return [r for r in rows if r[0] in needed]
 
 
-def decode_sample(item: Item, tasks: list[Task], max_pixels: int, draft_size: int | None) -> Item:
-    """Worker thread: decode once, then each model's own preprocessing (only for models without a cached embedding)."""
-    needs = [t for t in tasks if item.rowid in t.rowids and t.field not in item.cached]
-    if not needs:
-        return item
-    started = time.perf_counter()
-    try:
-        image = load_image(item.filepath, max_pixels=max_pixels, draft_size=draft_size)
-        for task in needs:
-            item.tensors[task.field] = task.model.preprocess(image)
-    except ImageDecodeError as error:
-        item.error = error.reason
-    except Exception as error:  # noqa: BLE001 - a model's preprocessing failing on one image fails that sample
-        item.error = f"{type(error).__name__}: {error}"
-    item.decode_s = time.perf_counter() - started
-    return item
-
-
-def encode(task: Task, tensors: list[Any]) -> np.ndarray:
-    return task.model.encode_images(tensors)
-
-
 def score(task: Task, embeddings: np.ndarray) -> tuple[list[str | None], np.ndarray, np.ndarray]:
     """Labels, confidences and logits for a batch of embeddings."""
     from bakeoff.models.scoring import top_predictions
@@ -201,7 +232,7 @@ def score(task: Task, embeddings: np.ndarray) -> tuple[list[str | None], np.ndar
 
 
 def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Item], use_cache: bool = True) -> None:
-    """One transaction: every task's labels for the batch, and new embeddings for the cache."""
+    """One transaction: every task's labels for the batch, new embeddings for the cache, the runs' records."""
     from bakeoff.storage import catalog
     from bakeoff.storage import samples as store
     from bakeoff.storage.embeddings import put_embeddings
@@ -210,48 +241,25 @@ def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Ite
     root = collection._root()
     _, table = root._sync()
     now = catalog.utcnow()
-    updates: list[tuple[list[dict[str, Any]]]] = []
+    cache_rows = embed(tasks, batch, use_cache)
+    updates: list[list[dict[str, Any]]] = []
     histories: list[tuple[Task, list[str], list[tuple[str, str]]]] = []
-    cache_rows: dict[str, list[tuple[str, int, int, np.ndarray]]] = {}
     for task in tasks:
+        f = task.field
         members = [it for it in batch if it.rowid in task.rowids]
         good = [it for it in members if it.error is None]
-        arrived = [it for it in good if task.field in it.remote]
-        for it in arrived:  # encoded by a remote worker: kept for the cache like a local encoding
-            vector = it.cached[task.field] = it.remote.pop(task.field)
-            if it.identity is not None and use_cache:
-                cache_rows.setdefault(task.model.fingerprint, []).append(
-                    (it.filepath, it.identity[0], it.identity[1], vector))
-        task.encoded += len(arrived)
-        to_encode = [it for it in good if task.field not in it.cached]
-        if to_encode:
-            started = time.perf_counter()
-            fresh = encode(task, [it.tensors.pop(task.field) for it in to_encode])
-            task.encode_s += time.perf_counter() - started
-            for it, vector in zip(to_encode, fresh, strict=True):
-                it.cached[task.field] = vector
-                if it.identity is not None and use_cache:
-                    cache_rows.setdefault(task.model.fingerprint, []).append(
-                        (it.filepath, it.identity[0], it.identity[1], vector))
-            task.encoded += len(to_encode)
-        task.from_cache += len(good) - len(to_encode) - len(arrived)
         rows = []
         if good:
-            labels, confidences, logits = score(task, np.stack([it.cached[task.field] for it in good]))
-            f = task.field
+            labels, confidences, logits = score(task, np.stack([it.cached[f] for it in good]))
             for i, it in enumerate(good):
                 rows.append({store.ROWID: it.rowid, "last_modified_at": now, f: True, f"{f}.label": labels[i],
                              f"{f}.confidence": float(confidences[i]),
                              f"{f}.logits": logits[i].astype(np.float32) if task.store_logits else None})
         failed = [(it.sample_id, it.error) for it in members if it.error is not None]
-        for it in members:
-            if it.error is not None:
-                task.num_failed += 1
-                f = task.field
-                rows.append({store.ROWID: it.rowid, "last_modified_at": now, f: None, f"{f}.label": None,
-                             f"{f}.confidence": None, f"{f}.logits": None})
-        task.written += len(rows)
-        updates.append((rows,))
+        task.num_failed += len(failed)
+        rows.extend({store.ROWID: it.rowid, "last_modified_at": now, f: None, f"{f}.label": None,
+                     f"{f}.confidence": None, f"{f}.logits": None} for it in members if it.error is not None)
+        updates.append(rows)
         histories.append((task, [it.sample_id for it in good], failed))
     kept = [(task, copy_history(task.history), task.unnamed) for task, _, _ in histories if task.config is not None]
     for task, succeeded, failed in histories:
@@ -259,11 +267,11 @@ def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Ite
             record_batch(task, succeeded, failed)
     try:
         with write(root._engine) as conn:
-            for (rows,) in updates:
+            for rows in updates:
                 if rows:
                     store.update_rows(conn, table, store.ROWID, rows)
-            for fingerprint, rows in cache_rows.items():
-                put_embeddings(conn, fingerprint, rows)
+            for fingerprint, entries in cache_rows.items():
+                put_embeddings(conn, fingerprint, entries)
             for task, _, _ in histories:  # the run's record moves with its values: exact even after kill -9
                 if task.config is not None:
                     catalog.put_run(conn, root._id, RUN_TYPE, task.field, task.config, task.history)
@@ -287,83 +295,6 @@ def interrupt(collection: SampleCollection, tasks: list[Task], decoded: int, sta
             logger.debug("could not record the interruption of %r", task.field, exc_info=True)
 
 
-def identify(root, tasks: list[Task], items: list[Item], use_cache: bool) -> None:
-    """Each item's file identity, and with ``use_cache`` its cached embeddings (``item.cached``)."""
-    if use_cache:
-        _lookup_cache(root, tasks, items)
-        return
-    for it in items:
-        try:
-            it.identity = file_identity(it.filepath)
-        except OSError:
-            it.identity = None  # the decoder reports the problem
-
-
-def _lookup_cache(root, tasks: list[Task], items: list[Item]) -> None:
-    from bakeoff.storage.embeddings import get_embeddings
-    from bakeoff.storage.engine import read
-
-    for it in items:
-        try:
-            it.identity = file_identity(it.filepath)
-        except OSError:
-            it.identity = None  # the decoder reports the problem
-    by_fingerprint: dict[str, list[Task]] = {}
-    for task in tasks:
-        by_fingerprint.setdefault(task.model.fingerprint, []).append(task)
-    with read(root._engine) as conn:
-        for fingerprint, group in by_fingerprint.items():
-            wanted = [it.filepath for it in items if it.identity is not None]
-            found = get_embeddings(conn, fingerprint, wanted)
-            for it in items:
-                hit = found.get(it.filepath)
-                if hit is not None and (hit[0], hit[1]) == it.identity:
-                    for task in group:
-                        if it.rowid in task.rowids:
-                            it.cached[task.field] = hit[2]
-
-
-class Progress:
-    """A tqdm bar, or the caller's ``progress(done, total)`` callback, advanced per committed batch."""
-
-    def __init__(self, progress: Any, total: int, desc: str) -> None:
-        from tqdm.auto import tqdm
-
-        self.callback = progress if callable(progress) else None
-        show = False if self.callback else (config.show_progress_bars if progress is None else bool(progress))
-        self.total, self.done = total, 0
-        self.bar = tqdm(total=total, unit="img", desc=desc, disable=not show, smoothing=0.1)
-        if self.callback is not None:
-            self.callback(0, total)
-
-    def advance(self, n: int) -> None:
-        self.done += n
-        self.bar.update(n)
-        if self.callback is not None:
-            self.callback(self.done, self.total)
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-def begin(collection: SampleCollection, models: Mapping[str, Any], batch_size: int | None, store_logits: bool,
-          confidence_thresh: float | None) -> tuple[list[Task], list[tuple[int, str, str]], int]:
-    """Check the arguments, register the fields and the runs (status "running"); the rows to process."""
-    if not models:
-        raise ValueError("apply_models() got no models; pass {'field_name': model, ...}")
-    batch_size = int(batch_size or config.default_batch_size or 32)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    root = collection._root()
-    tasks = _prepare_tasks(collection, models, store_logits, confidence_thresh, batch_size)
-    rows = plan(collection, tasks, batch_size)
-    for task in tasks:
-        task.config = {**task.run_config(batch_size), "status": "running"}
-        open_history(task, len(task.rowids))
-        root._save_run(RUN_TYPE, task.field, task.config, task.history)
-    return tasks, rows, batch_size
-
-
 def finish(collection: SampleCollection, tasks: list[Task], rows: list, batch_size: int, decoded: int,
            started: float, extra: dict[str, Any] | None = None) -> Summary:
     """Mark the runs complete with their counts and failures; the summary."""
@@ -382,203 +313,41 @@ def finish(collection: SampleCollection, tasks: list[Task], rows: list, batch_si
     return summary
 
 
-class ThreadTuner:
-    """Gives the CPU to decoding when the model is the cheap part.
-
-    On a CPU, torch's intra-op threads spin while they wait and crowd out the decoding
-    threads: with a tiny model on 2 cores, apply_model ran 2.7x slower with torch on 2
-    threads than on 1. After a few batches, if encoding an image takes less time than
-    decoding one, torch gets one thread for the rest of the run; a big model (ViT-B/32:
-    52 ms to encode vs 2.5 ms to decode) keeps all of them. The setting is restored at the end.
-
-    torch's thread count belongs to the whole process, so it is lowered only while this run
-    is the only one in the process (the App may run several jobs at once, each in a thread):
-    a run that starts while another has lowered it puts it back first, and from then on no
-    run lowers it until they are all done.
-    """
-
-    _lock = threading.Lock()
-    _active: set[int] = set()          # ids of the tuners of runs in progress
-    _lowered_by: int | None = None     # the tuner that lowered the thread count, if any
-    _threads_before = 0                # the thread count it found
-
-    def __init__(self, tasks: list[Task], batch_size: int) -> None:
-        import torch
-
-        self.torch = torch
-        self.tasks = tasks
-        self.on_cpu = all(str(getattr(t.model, "device", "cpu")).startswith("cpu") for t in tasks)
-        self.min_images = 2 * batch_size
-        self.decode_s, self.decoded, self.decided = 0.0, 0, not self.on_cpu
-        cls = type(self)
-        with cls._lock:
-            if cls._lowered_by is not None:  # another run lowered it: give it back to everyone
-                torch.set_num_threads(cls._threads_before)
-                cls._lowered_by = None
-            cls._active.add(id(self))
-        self.threads = torch.get_num_threads()
-        if self.threads <= 1:
-            self.decided = True
-
-    def observe(self, batch: list[Item]) -> None:
-        if self.decided:
-            return
-        for it in batch:
-            if it.decode_s:
-                self.decode_s, self.decoded = self.decode_s + it.decode_s, self.decoded + 1
-        encoded = sum(t.encoded for t in self.tasks)
-        if encoded < self.min_images or not self.decoded:
-            return
-        self.decided = True
-        encode_per_image = sum(t.encode_s for t in self.tasks) / encoded
-        decode_per_image = self.decode_s / self.decoded
-        if encode_per_image >= decode_per_image:
-            return
-        cls = type(self)
-        with cls._lock:
-            if cls._active != {id(self)}:
-                logger.debug("decode-bound, but other runs share torch's threads: left at %d", self.threads)
-                return
-            logger.debug("decode-bound (%.2f ms to decode, %.2f ms to encode an image): torch on 1 thread",
-                         decode_per_image * 1e3, encode_per_image * 1e3)
-            cls._lowered_by, cls._threads_before = id(self), self.torch.get_num_threads()
-            self.torch.set_num_threads(1)
-
-    def restore(self) -> None:
-        cls = type(self)
-        with cls._lock:
-            cls._active.discard(id(self))
-            if cls._lowered_by == id(self):
-                self.torch.set_num_threads(cls._threads_before)
-                cls._lowered_by = None
-
-
-BACKENDS = ("local", "ray")
-
-
-def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int | None = None,
-        num_workers: int | None = None, store_logits: bool = False, confidence_thresh: float | None = None,
-        skip_failures: bool = True, progress: bool | Callable[[int, int], Any] | None = None,
-        use_cache: bool = True, max_pixels: int | None = None, draft_size: int | None = None,
-        backend: str | None = None, **backend_options: Any) -> Summary:
-    """Apply several models in one pass over the images (see :meth:`SampleCollection.apply_models`).
-
-    ``progress`` may be a callable instead of a bool: it is called as ``progress(done, total)``
-    after every committed batch (and once with ``done=0`` at the start) instead of drawing a bar.
-    An exception it raises stops the run with every committed batch kept, so the next call resumes.
-    ``backend="ray"`` runs reading, decoding and encoding on Ray Data (see :mod:`bakeoff.inference.ray_backend`).
-    """
-    backend = backend or config.backend
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; use one of {list(BACKENDS)} "
-                         "(argument backend=, bakeoff.config.backend or BAKEOFF_BACKEND)")
-    if backend == "ray":
-        from bakeoff.inference.ray_backend import run_on_ray
-
-        return run_on_ray(collection, models, batch_size=batch_size, store_logits=store_logits,
-                          confidence_thresh=confidence_thresh, skip_failures=skip_failures, progress=progress,
-                          use_cache=use_cache, max_pixels=max_pixels, draft_size=draft_size, **backend_options)
-    if backend_options:
-        raise TypeError(f"options {sorted(backend_options)} are for backend='ray', not the local backend")
-    started = time.perf_counter()
-    tasks, rows, batch_size = begin(collection, models, batch_size, store_logits, confidence_thresh)
-    workers = num_workers or min(8, max(2, os.cpu_count() or 2))
-    max_pixels = max_pixels or DEFAULT_MAX_PIXELS
-    draft = draft_size if draft_size is not None else DEFAULT_DRAFT_SIZE
-    root = collection._root()
-    decoded = 0
-    bar = Progress(progress, len(rows), ", ".join(models))
-    window = max(2 * batch_size, 4 * workers)
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bakeoff-decode")
-    tuner = ThreadTuner(tasks, batch_size)
-    stopped = True
-    try:
-        pending: deque[tuple[Item, Future | None]] = deque()
-        position = 0
-        batch: list[Item] = []
-        while position < len(rows) or pending:
-            # keep the decoders busy, a bounded number of images ahead of the model
-            while position < len(rows) and len(pending) < window:
-                chunk = [Item(*r) for r in rows[position : position + batch_size]]
-                position += len(chunk)
-                identify(root, tasks, chunk, use_cache)
-                for it in chunk:
-                    needs = any(it.rowid in t.rowids and t.field not in it.cached for t in tasks)
-                    pending.append((it, pool.submit(decode_sample, it, tasks, max_pixels, draft) if needs else None))
-            item, future = pending.popleft()
-            if future is not None:
-                future.result()
-                decoded += 1
-            if item.error is not None and not skip_failures:
-                write_batch(collection, tasks, batch, use_cache)  # keep what is done
-                raise ImageDecodeError(item.filepath, item.error)
-            batch.append(item)
-            if len(batch) >= batch_size or (position >= len(rows) and not pending):
-                write_batch(collection, tasks, batch, use_cache)
-                tuner.observe(batch)
-                bar.advance(len(batch))
-                batch = []
-        if batch:
-            write_batch(collection, tasks, batch, use_cache)
-            bar.advance(len(batch))
-        stopped = False
-    finally:
-        if stopped:
-            interrupt(collection, tasks, decoded, started)
-        pool.shutdown(wait=True, cancel_futures=True)
-        tuner.restore()
-        bar.close()
-    return finish(collection, tasks, rows, batch_size, decoded, started)
-
-
 def compute_embeddings(collection: SampleCollection, model: Any, batch_size: int | None = None,
-                       num_workers: int | None = None, skip_failures: bool = True, progress: bool | None = None,
-                       embeddings_field: str | None = None, backend: str | None = None,
-                       **backend_options: Any) -> np.ndarray:
+                       num_workers: int | None = None, skip_failures: bool = True,
+                       progress: bool | Callable[[int, int], Any] | None = None, embeddings_field: str | None = None,
+                       backend: str | None = None, **backend_options: Any) -> np.ndarray:
     """Image embeddings ``[n, d]`` in collection order (NaN rows for unreadable images), via the cache.
 
-    With ``backend="ray"`` the images the cache lacks are encoded on Ray first.
+    The same engine as :func:`run`: what the cache lacks is decoded and encoded on the
+    options' backend (``backend="ray"``: on Ray) and added to the cache.
     """
-    from tqdm.auto import tqdm
-
-    batch_size = int(batch_size or config.default_batch_size or 32)
-    backend = backend or config.backend
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; use one of {list(BACKENDS)}")
-    if backend == "ray":
-        from bakeoff.inference.ray_backend import warm_cache
-
-        warm_cache(collection, model, batch_size, skip_failures, progress, **backend_options)
-    elif backend_options:
-        raise TypeError(f"options {sorted(backend_options)} are for backend='ray', not the local backend")
-    workers = num_workers or min(8, max(2, os.cpu_count() or 2))
+    check_model("model", model)
+    options = RunOptions.build(batch_size=batch_size, num_workers=num_workers, skip_failures=skip_failures,
+                               progress=progress, backend=backend, **backend_options)
     root = collection._root()
-    rows = list(zip(*collection._value_lists(["_rowid", "id", "filepath"]), strict=True)) if len(collection) else []
-    task = Task("_embeddings", model, False, None, rowids={r[0] for r in rows})
-    show = config.show_progress_bars if progress is None else progress
-    out: list[np.ndarray | None] = []
-    from bakeoff.storage.embeddings import put_embeddings
-    from bakeoff.storage.engine import write
+    rows = rows_of(collection)
+    task = EmbeddingTask("_embeddings", model, rowids={r[0] for r in rows})
+    vectors: dict[int, np.ndarray] = {}
 
-    with ThreadPoolExecutor(max_workers=workers) as pool, tqdm(total=len(rows), unit="img", disable=not show) as bar:
-        for start in range(0, len(rows), batch_size):
-            items = [Item(*r) for r in rows[start : start + batch_size]]
-            _lookup_cache(root, [task], items)
-            list(pool.map(lambda it: decode_sample(it, [task], DEFAULT_MAX_PIXELS, DEFAULT_DRAFT_SIZE), items))
-            bad = [it for it in items if it.error is not None]
-            if bad and not skip_failures:
-                raise ImageDecodeError(bad[0].filepath, bad[0].error)
-            todo = [it for it in items if it.error is None and task.field not in it.cached]
-            if todo:
-                vectors = model.encode_images([it.tensors.pop(task.field) for it in todo])
-                for it, v in zip(todo, vectors, strict=True):
-                    it.cached[task.field] = v
-                with write(root._engine) as conn:
-                    put_embeddings(conn, model.fingerprint,
-                                   [(it.filepath, *it.identity, it.cached[task.field]) for it in todo
-                                    if it.identity is not None])
-            out.extend(it.cached.get(task.field) for it in items)
-            bar.update(len(items))
+    def store(batch: list[Item]) -> None:
+        from bakeoff.storage.embeddings import put_embeddings
+        from bakeoff.storage.engine import write
+
+        cache_rows = embed([task], batch, use_cache=True)
+        if cache_rows:
+            with write(root._engine) as conn:
+                for fingerprint, entries in cache_rows.items():
+                    put_embeddings(conn, fingerprint, entries)
+        vectors.update((it.rowid, it.cached[task.field]) for it in batch if task.field in it.cached)
+
+    with ExitStack() as cleanup:
+        bar = Progress(options.progress, len(rows), "embeddings" + (" (ray)" if options.backend == "ray" else ""))
+        cleanup.callback(bar.close)
+        source = open_source(collection, [task], rows, options)
+        cleanup.callback(source.close)
+        drive(source, store, bar, options.skip_failures)
+    out = [vectors.get(r[0]) for r in rows]
     dim = next((v.shape[0] for v in out if v is not None), 0)
     matrix = np.stack([v if v is not None else np.full(dim, np.nan, np.float32) for v in out]) if out \
         else np.zeros((0, dim), np.float32)

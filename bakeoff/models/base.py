@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bakeoff.models.errors import NoClassesError
+from bakeoff.errors import InvalidOptionError, brief
+from bakeoff.models.errors import ModelInputError, NoClassesError, PromptError, PromptTypeError
 from bakeoff.models.prompts import (
     TEXT_EMBEDDINGS,
     PromptSpec,
@@ -72,7 +73,7 @@ def resolve_precision(device: str, precision: str | None = None) -> str:
     if precision is None:
         return "fp16" if str(device).startswith("cuda") else "fp32"
     if precision not in PRECISIONS:
-        raise ValueError(f"precision={precision!r} is not one of {PRECISIONS}; use 'fp32' for exact results")
+        raise InvalidOptionError(f"precision={brief(precision)} is not one of {PRECISIONS}; use 'fp32' for exact results")
     return precision
 
 
@@ -159,14 +160,14 @@ class ZeroShotModel:
     def classes(self, value: Sequence[str] | None) -> None:
         if value is not None:
             if isinstance(value, str):
-                raise TypeError(f"classes must be a list of names, not the string {value!r}")
+                raise PromptTypeError(f"classes must be a list of names, not the string {brief(value)}")
             value = list(value)
             bad = [c for c in value if not isinstance(c, str) or not c]
             if bad:
-                raise ValueError(f"classes must be non-empty strings; got {bad[:3]!r}")
+                raise PromptError(f"classes must be non-empty strings; got {brief(bad[:3])}")
             dupes = sorted({c for c in value if value.count(c) > 1})
             if dupes:
-                raise ValueError(f"classes contain duplicates {dupes[:5]!r}; pass each class once")
+                raise PromptError(f"classes contain duplicates {brief(dupes[:5])}; pass each class once")
         self._classes = value
         self._class_embeddings = None
 
@@ -260,7 +261,7 @@ class ZeroShotModel:
             return batch
         items = [self.preprocess(x) if not isinstance(x, (torch.Tensor, dict)) else x for x in batch]
         if not items:
-            raise ValueError("encode_images() got an empty batch")
+            raise ModelInputError("encode_images() got an empty batch; pass one or more images or tensors")
         if isinstance(items[0], dict):
             return {k: torch.stack([it[k] for it in items]) for k in items[0]}
         return torch.stack(items)
@@ -300,7 +301,7 @@ class ZeroShotModel:
 
         prompts = list(prompts)
         if not prompts:
-            raise ValueError("encode_texts() got no prompts")
+            raise ModelInputError("encode_texts() got no prompts; pass one or more strings")
         found = self.cache.get(self.fingerprint, prompts)
         missing = sorted({p for p in prompts if p not in found}, key=lambda p: (len(p), p))
         # sorted by length so each batch pads to similar lengths

@@ -1,35 +1,35 @@
-"""Errors of the model layer, under bakeoff's tree (see :mod:`bakeoff.errors`).
+"""Errors of the model layer: the classes live in :mod:`bakeoff.errors` (one hierarchy), re-exported here.
 
     ZooError
     ├── UnknownModelError              (also a ValueError)  unknown zoo name / argument
     ├── ModelConfigError               (also a ValueError)  weights and architecture disagree
+    ├── ModelNotFoundError             (also a FileNotFoundError)  no such model folder or file
     └── ZooDownloadError
         └── ModelNotAvailableOfflineError                   no copy here, no network
     BakeoffError
-    └── NoClassesError                 (also a ValueError)  classify before setting classes
+    ├── NoClassesError                 (also a ValueError)  classify before setting classes
+    ├── PromptError                    (also a ValueError)  bad classes, prompts or templates
+    │   └── PromptTypeError            (also a TypeError)
+    └── ModelInputError                (also a ValueError)  nothing to encode
 
 Messages say what failed, the offending value and how to fix it.
 """
 
 from __future__ import annotations
 
-from bakeoff.errors import BakeoffError, ZooDownloadError, ZooError
+from bakeoff.errors import (
+    ModelConfigError,
+    ModelInputError,
+    ModelNotAvailableOfflineError,
+    ModelNotFoundError,
+    NoClassesError,
+    PromptError,
+    PromptTypeError,
+    UnknownModelError,
+)
 
-
-class UnknownModelError(ZooError, ValueError):
-    """A zoo model name (or one of its arguments) is not known."""
-
-
-class ModelConfigError(ZooError, ValueError):
-    """The requested weights cannot be loaded correctly into the requested architecture."""
-
-
-class ModelNotAvailableOfflineError(ZooDownloadError):
-    """The weights are neither in the model zoo folder nor in the cache, and there is no network."""
-
-
-class NoClassesError(BakeoffError, ValueError):
-    """Classification was asked of a model whose ``classes`` are not set."""
+__all__ = ["ModelConfigError", "ModelInputError", "ModelNotAvailableOfflineError", "ModelNotFoundError",
+           "NoClassesError", "PromptError", "PromptTypeError", "UnknownModelError", "tokenizer_dependency_error"]
 
 
 def tokenizer_dependency_error(exc: Exception, model: str) -> ModelConfigError | None:

@@ -43,6 +43,7 @@ from bakeoff.models.base import ZeroShotModel, resolve_device, resolve_precision
 from bakeoff.models.errors import (
     ModelConfigError,
     ModelNotAvailableOfflineError,
+    ModelNotFoundError,
     UnknownModelError,
     tokenizer_dependency_error,
 )
@@ -230,7 +231,8 @@ def resolve_source(clip_model: str, pretrained: str | None, quick_gelu: bool | N
     if schema == "local-dir":
         folder = Path(ident).expanduser()
         if not folder.is_dir():
-            raise FileNotFoundError(f"clip_model={clip_model!r}: folder {str(folder)!r} does not exist")
+            raise ModelNotFoundError(f"clip_model={clip_model!r}: folder {str(folder)!r} does not exist; "
+                                     "give the folder that holds open_clip_config.json and the weights")
         return _resolve_folder(folder, f"local-dir:{folder.name}-{file_identity(folder)}")
     if schema == "hf-hub":
         folder = find_hub_folder(ident, "open_clip_config.json")
@@ -253,9 +255,9 @@ def resolve_source(clip_model: str, pretrained: str | None, quick_gelu: bool | N
         path = config.model_zoo_dir / path  # a file name relative to the model zoo folder
     if path.is_file() or path.suffix in _WEIGHT_SUFFIXES:
         if not path.is_file():
-            raise FileNotFoundError(
+            raise ModelNotFoundError(
                 f"pretrained={pretrained!r}: no such weights file here or in the model zoo folder "
-                f"{str(config.model_zoo_dir)!r}"
+                f"{str(config.model_zoo_dir)!r}; check the path, or put the file in that folder"
             )
         return _resolve_file(arch, path, quick_gelu)
     return _resolve_tag(arch, pretrained, quick_gelu)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bakeoff.errors import PromptError, PromptTypeError, brief
 from bakeoff.models.templates import as_templates
 
 DEFAULT_TEXT_PROMPT = "A photo of"
@@ -81,14 +82,14 @@ class PromptSpec:
             'itap of a {}.'
         """
         if text_prompt is not None and not isinstance(text_prompt, str):
-            raise TypeError(f"text_prompt must be a string such as 'A photo of', not {text_prompt!r}")
+            raise PromptTypeError(f"text_prompt must be a string such as 'A photo of', not {brief(text_prompt)}")
         checked = as_templates(templates) if templates is not None else None
         pairs: list[tuple[str, tuple[str, ...]]] = []
         for name, prompts in (class_prompts or {}).items():
             prompts = (prompts,) if isinstance(prompts, str) else tuple(prompts)
             if not prompts or not all(isinstance(p, str) and p for p in prompts):
-                raise ValueError(
-                    f"class_prompts[{name!r}] = {prompts!r}: give one or more non-empty prompt strings"
+                raise PromptError(
+                    f"class_prompts[{brief(name)}] = {brief(prompts)}: give one or more non-empty prompt strings"
                 )
             pairs.append((name, prompts))
         return cls(text_prompt, checked, tuple(pairs), bool(clean_class_names))
@@ -135,7 +136,8 @@ def ensemble(prompt_embeddings: np.ndarray, groups: Sequence[int]) -> np.ndarray
     """
     emb = np.asarray(prompt_embeddings, dtype=np.float32)
     if sum(groups) != len(emb):
-        raise ValueError(f"groups sum to {sum(groups)} but there are {len(emb)} prompt embeddings")
+        raise PromptError(f"groups sum to {sum(groups)} but there are {len(emb)} prompt embeddings; "
+                          "give one group size per class, adding up to the number of rows")
     emb = emb / np.linalg.norm(emb, axis=1, keepdims=True)
     starts = np.cumsum([0, *groups[:-1]]).astype(np.intp)
     means = np.add.reduceat(emb, starts, axis=0) / np.asarray(groups, dtype=np.float32)[:, None]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bakeoff.errors import suggest
+from bakeoff.errors import PromptError, brief, suggest
 
 OPENAI_IMAGENET_TEMPLATES: tuple[str, ...] = (
     'a bad photo of a {}.',
@@ -125,7 +125,7 @@ TEMPLATE_SETS: dict[str, tuple[str, ...]] = {
 
 
 def get_template_set(name: str) -> tuple[str, ...]:
-    """The templates of the named set; ``ValueError`` with close names if unknown.
+    """The templates of the named set; :class:`~bakeoff.errors.PromptError` (a ValueError) with close names if unknown.
 
     Example::
 
@@ -135,8 +135,8 @@ def get_template_set(name: str) -> tuple[str, ...]:
     try:
         return TEMPLATE_SETS[name]
     except KeyError:
-        raise ValueError(
-            f"unknown template set {name!r}; known sets: {sorted(TEMPLATE_SETS)}."
+        raise PromptError(
+            f"unknown template set {brief(name)}; known sets: {sorted(TEMPLATE_SETS)}."
             + suggest(name, TEMPLATE_SETS)
         ) from None
 
@@ -147,10 +147,10 @@ def list_template_sets() -> list[str]:
 
 
 def check_template(template: str) -> str:
-    """``template`` if it has exactly one ``{}``; else ``ValueError`` naming it."""
+    """``template`` if it has exactly one ``{}``; else :class:`~bakeoff.errors.PromptError` (a ValueError) naming it."""
     if not isinstance(template, str) or template.count("{}") != 1:
-        raise ValueError(
-            f"prompt template {template!r} must contain exactly one '{{}}' where the class "
+        raise PromptError(
+            f"prompt template {brief(template)} must contain exactly one '{{}}' where the class "
             "name goes, e.g. 'a photo of a {}.'"
         )
     return template
@@ -164,5 +164,5 @@ def as_templates(templates: str | Sequence[str]) -> tuple[str, ...]:
         return get_template_set(templates)
     result = tuple(check_template(t) for t in templates)
     if not result:
-        raise ValueError("templates is empty; pass at least one template such as 'a photo of a {}.'")
+        raise PromptError("templates is empty; pass at least one template such as 'a photo of a {}.'")
     return result

@@ -29,7 +29,7 @@ import torch
 
 from bakeoff.errors import UnsafeModelError
 from bakeoff.models.base import ZeroShotModel, resolve_device, resolve_precision
-from bakeoff.models.errors import ModelConfigError, tokenizer_dependency_error
+from bakeoff.models.errors import ModelConfigError, ModelNotFoundError, tokenizer_dependency_error
 from bakeoff.models.offline import file_identity, find_hub_folder, require_network
 from bakeoff.models.safety import (
     NO_REMOTE_CODE,
@@ -85,7 +85,8 @@ def resolve_path(name_or_path: str | Path) -> tuple[str, str]:
         return str(path), f"{path.name}-{file_identity(path)}"
     repo_id = str(name_or_path)
     if repo_id.startswith((".", "/", "~")) or repo_id.count("/") > 1:
-        raise FileNotFoundError(f"name_or_path={repo_id!r}: no such folder (and it is not a Hub id 'org/name')")
+        raise ModelNotFoundError(f"name_or_path={repo_id!r}: no such folder (and it is not a Hub id 'org/name'); "
+                                 "give an existing folder or a Hub id such as 'openai/clip-vit-base-patch32'")
     folder = find_hub_folder(repo_id, "config.json")
     if folder is not None:
         # a Hub cache snapshot folder is named by its commit: part of the weights identity

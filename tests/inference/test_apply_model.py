@@ -265,7 +265,8 @@ def test_a_progress_callback_sees_every_batch_and_can_stop_the_run(photos, clip_
 def test_torch_gives_its_threads_to_decoding_only_when_the_model_is_the_cheap_part(decode_ms, encode_ms, expected):
     import torch
 
-    from bakeoff.inference.pipeline import Item, Task, ThreadTuner
+    from bakeoff.inference.engine import Item, ThreadTuner
+    from bakeoff.inference.pipeline import Task
 
     class CpuModel:
         device = "cpu"
@@ -290,7 +291,8 @@ def test_torch_gives_its_threads_to_decoding_only_when_the_model_is_the_cheap_pa
 def test_a_run_lowers_torch_threads_only_while_it_is_the_only_run_in_the_process():
     import torch
 
-    from bakeoff.inference.pipeline import Item, Task, ThreadTuner
+    from bakeoff.inference.engine import Item, ThreadTuner
+    from bakeoff.inference.pipeline import Task
 
     class CpuModel:
         device = "cpu"
