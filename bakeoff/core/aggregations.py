@@ -8,20 +8,44 @@ the database computes, and ``parse`` turning the raw result into FiftyOne's shap
     from bakeoff import ViewField as F
     n, mean_conf, counts = dataset.aggregate([fo.Count(), fo.Mean("clip.confidence"), fo.CountValues("clip_eval")])
 
-Conventions (as FiftyOne): missing values are skipped by every aggregation but
-``count_values``, which counts them under ``None``; on an empty collection
-``mean``, ``std`` and ``sum`` are 0 and ``bounds`` is ``(None, None)``. SQLite
-stores NaN as NULL, so NaN counts as missing; inf takes part in sums and bounds.
+Conventions (as FiftyOne):
+
+- A list field (``numbers``, ``tags``, ``preds.classifications.label``) is unwound: its elements are
+  aggregated, and a missing or empty list adds nothing (``bounds("numbers")`` is ``(0, 5)`` for
+  ``[0, 1]`` and ``[5]``). ``values`` alone returns the lists.
+- Missing values are skipped by every aggregation but ``count_values``, which counts them under ``None``.
+- ``sum``, ``mean``, ``std`` and ``quantiles`` read numbers only: booleans, text and dates are skipped.
+  With no rows at all (an empty view) ``sum``, ``mean`` and ``std`` are ``0``; with rows but no numbers
+  ``sum`` is ``0`` and ``mean``/``std`` are ``None`` (so is ``std(sample=True)`` of one number).
+- ``sum`` of integers is an exact ``int`` (a ``float`` past 64 bits), else a ``float``; ``mean``, ``std``
+  and ``quantiles`` are floats. ``inf`` takes part: ``mean([1, inf, -inf])`` is NaN, ``std`` with one is NaN.
+- ``quantiles`` take the nearest rank: the ``ceil(q * n)``-th smallest number (the smallest for ``q=0``).
+- ``histogram_values`` bins are ``[lower, upper)``, the last one too; ``other`` counts everything outside
+  them: missing values, non-numbers, ``inf``. Default range: the finite bounds, widened by 1e-6 (dates:
+  by 1 ms, or by ``bins`` ms when the span is shorter), whose edges are then datetimes.
+
+SQLite stores NaN as NULL (bakeoff does so on PostgreSQL too), so NaN counts as missing.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
+from bisect import bisect_right
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from bakeoff.core.expressions import ViewExpression, ViewField, to_expr
-from bakeoff.storage.aggregate import AggregationSpec
+from bakeoff.errors import FieldTypeError, InvalidOptionError, UnknownOptionError, brief
+from bakeoff.storage.aggregate import AggregationSpec, exact_sum
+
+#: FiftyOne's sum of integers turns to a float past 64 bits (MongoDB's long overflows into a double)
+_INT64 = (-(2**63), 2**63)
+_TEMPORAL_KINDS = frozenset({"datetime", "date"})
 
 
 def _target(field_or_expr: str | ViewExpression | None) -> ViewExpression | None:
@@ -34,16 +58,29 @@ class Aggregation:
     """Base class; subclasses set ``kind`` and may override ``options`` and ``parse``."""
 
     kind: str = ""
+    #: whether a list field is aggregated element by element
+    unwinds: bool = True
 
     def __init__(self, field_or_expr: str | ViewExpression | None = None) -> None:
         self.field_or_expr = field_or_expr
         self.expr = _target(field_or_expr)
+        self._element_kind: str | None = None
+        self._unwound = False
 
     def options(self, collection) -> dict[str, Any]:
         return {}
 
     def spec(self, collection) -> AggregationSpec:
-        return AggregationSpec(self.kind, self.expr, self.options(collection))
+        options = self.options(collection)
+        self._unwound = self.unwinds and _is_list_field(collection, self.expr)
+        if self._unwound:
+            self._element_kind = _element_kind(collection, self.expr)
+            options.update(unwind=True, element_kind=self._element_kind)
+        return AggregationSpec(self.kind, self.expr, options)
+
+    def _kind(self, kind: str | None) -> str | None:
+        """The kind of the values aggregated: a list field's elements', else the collection's answer."""
+        return self._element_kind if self._unwound else kind
 
     def parse(self, raw: Any, kind: str | None) -> Any:
         return raw
@@ -61,12 +98,36 @@ def _is_list_field(collection, expr) -> bool:
     return expr.args[0] in schema and isinstance(schema.field(expr.args[0]), ListField)
 
 
+def _element_kind(collection, expr) -> str | None:
+    """The storage kind of a list field's elements (None: untyped)."""
+    schema, _ = collection._root()._sync()
+    element = getattr(schema.field(expr.args[0]), "field", None)
+    if element is None:
+        return None
+    return "json" if element.kind == "marker" else element.kind  # documents (Classifications): as JSON
+
+
 def _as_python(value: Any, kind: str | None) -> Any:
     if value is None:
         return None
     if kind in ("bool", "marker"):
         return bool(value)
+    if isinstance(value, Decimal):  # PostgreSQL's exact numbers (list elements)
+        return int(value) if value == value.to_integral_value() else float(value)
     return value
+
+
+def _mongo_order(value: Any) -> tuple:
+    """FiftyOne's (MongoDB's) order across types: numbers, text, booleans, dates."""
+    if isinstance(value, bool):
+        return (2, value)
+    if isinstance(value, numbers.Number):
+        return (0, value)
+    if isinstance(value, str):
+        return (1, value)
+    if isinstance(value, date):
+        return (3, _naive_utc(value))
+    return (4, repr(value))
 
 
 class Count(Aggregation):
@@ -74,13 +135,8 @@ class Count(Aggregation):
 
     kind = "count"
 
-    def spec(self, collection):
-        if _is_list_field(collection, self.expr):
-            return AggregationSpec("count_values", self.expr, {"unwind": True})
-        return super().spec(collection)
-
     def parse(self, raw, kind):
-        return sum(raw.values()) if isinstance(raw, dict) else int(raw[0] or 0)
+        return int(raw[0] or 0)
 
 
 class CountValues(Aggregation):
@@ -88,10 +144,8 @@ class CountValues(Aggregation):
 
     kind = "count_values"
 
-    def options(self, collection):
-        return {"unwind": _is_list_field(collection, self.expr)}
-
     def parse(self, raw, kind):
+        kind = self._kind(kind)
         return {_as_python(k, kind): n for k, n in raw.items()}
 
 
@@ -100,50 +154,96 @@ class Distinct(Aggregation):
 
     kind = "distinct"
 
-    def options(self, collection):
-        return {"unwind": _is_list_field(collection, self.expr)}
-
     def parse(self, raw, kind):
-        values = [_as_python(v, kind) for v in raw]
-        return sorted(values, key=lambda v: (type(v).__name__, v))
+        kind = self._kind(kind)
+        return sorted((_as_python(v, kind) for v in raw), key=_mongo_order)
+
+
+class _Moments:
+    """What :func:`bakeoff.storage.aggregate._moments` computed, by name."""
+
+    def __init__(self, raw: tuple) -> None:
+        self.rows, self.numbers, self.integers, self.pos_inf, self.neg_inf = (int(v or 0) for v in raw[:5])
+        self.integer_sum = exact_sum(raw[5:-4])
+        self.finite_sum, self.shift, self.s1, self.s2 = (float(v or 0) for v in raw[-4:])
+        self.finite = self.numbers - self.pos_inf - self.neg_inf
+
+    def infinite(self) -> float | None:
+        """The sum or mean when infinities take part: NaN for both signs, else the infinity."""
+        if self.pos_inf and self.neg_inf:
+            return math.nan
+        if self.pos_inf or self.neg_inf:
+            return math.inf if self.pos_inf else -math.inf
+        return None
+
+    def variance(self, sample: bool) -> float:
+        n = self.finite
+        squares = self.s2 - self.s1 * self.s1 / n  # Σ(x - mean)², from sums shifted near the data
+        return max(0.0, squares / (n - 1 if sample else n))
 
 
 class Sum(Aggregation):
-    kind = "sum"
+    """Sum of the numbers: an ``int`` for integers (exact), else a ``float``; 0 for none."""
+
+    kind = "moments"
 
     def parse(self, raw, kind):
-        total = raw[0]
-        if total is None:
+        m = _Moments(raw)
+        if not m.numbers:
             return 0
-        return int(total) if kind in ("int", "bool", "marker") and float(total).is_integer() else float(total)
+        if (infinite := m.infinite()) is not None:
+            return infinite
+        if m.integers == m.numbers:
+            total = m.integer_sum
+            return total if _INT64[0] <= total < _INT64[1] else float(total)
+        return m.finite_sum
 
 
 class Mean(Aggregation):
-    """Mean of the non-missing values; 0 for none."""
+    """Mean of the numbers; 0 for an empty collection, None where there are no numbers."""
 
-    kind = "mean"
+    kind = "moments"
 
     def parse(self, raw, kind):
-        return float(raw[0]) if raw[0] is not None else 0
+        m = _Moments(raw)
+        if not m.rows:
+            return 0
+        if not m.numbers:
+            return None
+        if (infinite := m.infinite()) is not None:
+            return infinite
+        if m.integers == m.numbers:
+            return m.integer_sum / m.numbers  # exact integers, one rounding
+        if math.isfinite(m.finite_sum):
+            return m.finite_sum / m.finite
+        return m.shift + m.s1 / m.finite  # the sum overflowed (values near 1e308): the shifted sum did not
 
 
 class Std(Aggregation):
-    """Population standard deviation (``sample=True``: the n-1 version); 0 for none."""
+    """Population standard deviation (``sample=True``: the n-1 version).
 
-    kind = "std"
+    0 for an empty collection, None where there are no numbers (or one, with ``sample=True``),
+    NaN where one is infinite. Computed from sums shifted by one of the values, in one scan,
+    so large values keep their precision: ``std`` of ``[1e9, 1e9 + 1, 1e9 + 2]`` is 0.8165.
+    """
+
+    kind = "moments"
 
     def __init__(self, field_or_expr, sample: bool = False) -> None:
         super().__init__(field_or_expr)
         self.sample = sample
 
     def parse(self, raw, kind):
-        n, mean, mean_sq = raw
-        if not n or (self.sample and n < 2):
+        m = _Moments(raw)
+        if not m.rows:
             return 0
-        variance = max(0.0, float(mean_sq) - float(mean) ** 2)
-        if self.sample:
-            variance *= n / (n - 1)
-        return variance**0.5
+        if not m.numbers or (self.sample and m.numbers < 2):
+            return None
+        if m.pos_inf or m.neg_inf:
+            return math.nan
+        if math.isinf(m.s2):  # the squares overflowed (values near 1e308): so does MongoDB's
+            return math.inf
+        return m.variance(bool(self.sample)) ** 0.5
 
 
 class Bounds(Aggregation):
@@ -152,50 +252,150 @@ class Bounds(Aggregation):
     kind = "bounds"
 
     def parse(self, raw, kind):
+        kind = self._kind(kind)
         return (_as_python(raw[0], kind), _as_python(raw[1], kind))
 
 
 class Values(Aggregation):
-    """Every value in collection order (missing ones as None)."""
+    """Every value in collection order (missing ones as None); a list field gives its lists."""
 
     kind = "values"
+    unwinds = False
 
     def parse(self, raw, kind):
         return [_as_python(v, kind) for v in raw]
 
 
-class HistogramValues(Values):
-    """``(counts, edges, other)``: ``bins`` equal-width bins over ``range`` (default: the bounds)."""
+class Quantiles(Aggregation):
+    """Quantile(s) in [0, 1] of the numbers, by nearest rank (FiftyOne's rule): the ``ceil(q * n)``-th
+    smallest of the ``n`` numbers, the smallest for ``q=0``. None where there are no numbers.
 
-    def __init__(self, field_or_expr, bins: int = 10, range: tuple[float, float] | None = None) -> None:  # noqa: A002
-        super().__init__(field_or_expr)
-        self.bins, self.range = bins, range
+    Example::
 
-    def parse(self, raw, kind):
-        values = np.array([v for v in raw if v is not None], dtype=float)
-        values = values[np.isfinite(values)]
-        lo, hi = self.range if self.range is not None else (
-            (values.min(), values.max()) if values.size else (0.0, 1.0))
-        if lo == hi:
-            hi = lo + 1.0
-        counts, edges = np.histogram(values, bins=self.bins, range=(lo, hi))
-        other = int(values.size - counts.sum())
-        return counts.tolist(), edges.tolist(), other
+        dataset.quantiles("n", [0.1, 0.5])   # n = 1, 2: [1.0, 1.0] (no interpolation)
+    """
 
-
-class Quantiles(Values):
-    """Quantile(s) in [0, 1] of the non-missing values (linear interpolation); None when empty."""
+    kind = "values"
 
     def __init__(self, field_or_expr, quantiles: float | list[float]) -> None:
         super().__init__(field_or_expr)
         self.quantiles = quantiles
-        qs = [quantiles] if np.isscalar(quantiles) else list(quantiles)
-        if not all(0 <= q <= 1 for q in qs):
-            raise ValueError(f"quantiles must lie in [0, 1], got {quantiles!r}")
+        self._scalar = isinstance(quantiles, str | bytes) or not isinstance(quantiles, Iterable)
+        self._list = [quantiles] if self._scalar else list(quantiles)
+        if not all(isinstance(q, numbers.Real) and not isinstance(q, bool) and 0 <= q <= 1 for q in self._list):
+            raise InvalidOptionError(f"quantiles must be numbers in [0, 1], got {brief(quantiles)}; "
+                                     "e.g. quantiles('x', 0.5) or quantiles('x', [0.25, 0.5, 0.75])")
+
+    def options(self, collection):
+        return {"numbers": True}
 
     def parse(self, raw, kind):
-        values = np.array([v for v in raw if v is not None], dtype=float)
-        scalar = np.isscalar(self.quantiles)
-        qs = [self.quantiles] if scalar else list(self.quantiles)
-        out = [float(np.quantile(values, q)) if values.size else None for q in qs]
-        return out[0] if scalar else out
+        n = len(raw)
+        out = [float(raw[max(math.ceil(float(q) * n) - 1, 0)]) if n else None for q in self._list]
+        return out[0] if self._scalar else out
+
+
+class HistogramValues(Aggregation):
+    """``(counts, edges, other)``: ``bins`` bins ``[lower, upper)`` of equal width over ``range``
+    (default: the finite bounds, see the module docstring); ``other`` counts the rest.
+    Numbers and dates (edges are then datetimes); an empty collection gives ``([], [], 0)``.
+
+    Example::
+
+        counts, edges, other = dataset.histogram_values("clip.confidence", bins=5, range=(0, 1))
+    """
+
+    kind = "values"
+
+    def __init__(self, field_or_expr, bins: int = 10, range: tuple[Any, Any] | None = None) -> None:  # noqa: A002
+        super().__init__(field_or_expr)
+        self.bins, self.range = _check_bins(bins), range
+        if range is not None:
+            if isinstance(range, str | bytes) or not isinstance(range, Iterable) or len(list(range)) != 2:
+                raise InvalidOptionError(f"range must be (lower, upper), got {brief(range)}")
+            lower, upper = range
+            if _temporal(lower) != _temporal(upper) or not lower < upper:
+                raise InvalidOptionError(f"range must be (lower, upper) with lower < upper, got {brief(range)}")
+
+    def spec(self, collection):
+        spec = super().spec(collection)
+        spec.options["as_number"] = True  # numbers as numbers (None where not one); dates, text... as stored
+        return spec
+
+    def parse(self, raw, kind):
+        kind = self._kind(kind)
+        if not raw:
+            return [], [], 0
+        temporal = _temporal(self.range[0]) if self.range is not None else kind in _TEMPORAL_KINDS
+        if kind == "string" and self.range is None:
+            raise FieldTypeError(f"histogram_values() needs numbers or dates, but {self.field_or_expr!r} holds "
+                                 "strings; count them with count_values()")
+        if temporal and (self.range is not None or any(isinstance(v, date) for v in raw)):
+            return self._temporal_histogram(raw)
+        return self._numeric_histogram(raw, kind)
+
+    def _numeric_histogram(self, raw: list[Any], kind: str | None):
+        present = [v for v in raw if isinstance(v, numbers.Real) and not isinstance(v, bool)]
+        values = np.array(present, dtype=float)
+        if self.range is not None:
+            lower, upper = float(self.range[0]), float(self.range[1])
+        else:
+            finite = values[np.isfinite(values)]
+            bools = [v for v in raw if isinstance(v, bool)] if kind in ("bool", "marker") else []
+            if finite.size:
+                lower, upper = float(finite.min()), float(finite.max())
+            elif bools:  # FiftyOne's bounds of booleans, (False, True), make the edges; the booleans go to other
+                lower, upper = float(min(bools)), float(max(bools))
+            else:
+                lower = upper = -1.0
+            upper += 1e-6
+        edges = np.linspace(lower, upper, self.bins + 1)
+        index = np.searchsorted(edges, values, side="right") - 1
+        counts = np.bincount(index[(index >= 0) & (index < self.bins)], minlength=self.bins)
+        return counts.tolist(), [float(e) for e in edges], len(raw) - int(counts.sum())
+
+    def _temporal_histogram(self, raw: list[Any]):
+        values = [_naive_utc(v) for v in raw if isinstance(v, date)]
+        millisecond = timedelta(milliseconds=1)
+        if self.range is not None:
+            lower, upper = _naive_utc(self.range[0]), _naive_utc(self.range[1])
+            span = (upper - lower) / millisecond
+        else:
+            lower, upper = min(values), max(values)
+            span = (upper - lower) / millisecond
+            span += self.bins if span < self.bins else 1  # each bin at least 1 ms wide, as in FiftyOne
+        edges = [lower + timedelta(milliseconds=float(offset)) for offset in np.linspace(0, span, self.bins + 1)]
+        counts = [0] * self.bins
+        for value in values:
+            index = bisect_right(edges, value) - 1
+            if 0 <= index < self.bins:
+                counts[index] += 1
+        from bakeoff.storage.samples import read_datetime
+
+        return counts, [read_datetime(e) for e in edges], len(raw) - sum(counts)
+
+
+def _check_bins(bins: Any) -> int:
+    if isinstance(bins, list | tuple | np.ndarray):
+        raise UnknownOptionError(f"bins must be a number of bins, got the list {brief(bins)}; lists of edges "
+                                 "are not supported: pass bins=len(edges) - 1 and range=(edges[0], edges[-1])")
+    try:
+        count = int(bins)
+    except (TypeError, ValueError):
+        raise InvalidOptionError(f"bins must be a positive number of bins, got {brief(bins)}") from None
+    if count < 1:
+        raise InvalidOptionError(f"bins must be a positive number of bins, got {brief(bins)}")
+    return count
+
+
+def _temporal(value: Any) -> bool:
+    return isinstance(value, date)
+
+
+def _naive_utc(value: date) -> datetime:
+    """A date or datetime as the naive UTC datetime it is stored as (a date: its midnight)."""
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day)
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
