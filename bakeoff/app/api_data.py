@@ -80,9 +80,10 @@ def describe_dataset(dataset) -> dict[str, Any]:
     multilabels = [f["path"] for f in fields if f["kind"] == "labels"]
     evaluations = {}
     for key in dataset.list_evaluations():
-        config = dataset.get_evaluation_info(key)["config"]
+        info = dataset.get_evaluation_info(key)
+        config = info["config"]
         evaluations[key] = {"pred_field": config.get("pred_field"), "gt_field": config.get("gt_field"),
-                            "method": config.get("method")}
+                            "method": config.get("method"), "stale": info["stale"]}
     return {"name": dataset.name, "count": dataset.count(), "persistent": dataset.persistent, "fields": fields,
             "label_fields": labels, "multilabel_fields": multilabels, "boolean_fields": [f["path"] for f in fields if f["kind"] == "boolean"],
             "evaluations": evaluations, "model_runs": dataset.list_model_runs(),

@@ -20,7 +20,7 @@ from bakeoff.core.collection import SampleCollection
 from bakeoff.core.dataset import Dataset
 from bakeoff.core.expressions import ViewField as F
 from bakeoff.core.view import DatasetView
-from bakeoff.errors import InvalidViewError, brief
+from bakeoff.errors import InvalidViewError, UnknownFieldError, brief, suggest
 
 
 class Filters(BaseModel):
@@ -65,6 +65,7 @@ def build_view(dataset: Dataset, stages: list[dict[str, Any]], filters: Filters 
         filters = single
     expr = filter_expression(filters) if filters is not None else None
     if expr is not None:
+        _check_filter_fields(view, filters)  # match() reads an unknown field as missing (FiftyOne): a typo is a 400 here
         view = view.match(expr)
     if filters is not None and filters.tags:
         view = view.match_tags(filters.tags)
@@ -91,6 +92,15 @@ def filter_expression(filters: Filters):
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else F().all(parts)
+
+
+def _check_filter_fields(view: SampleCollection, filters: Filters) -> None:
+    known = list(view.get_field_schema(flat=True))
+    paths = [*(f"{f}.label" for f, v in filters.labels.items() if v), *(f"{f}.confidence" for f in filters.confidence),
+             *(f for f, v in filters.booleans.items() if v)]
+    for path in paths:
+        if path not in known:
+            raise UnknownFieldError(f"unknown field {brief(path)}.{suggest(path, known)} The fields are: {', '.join(known)}")
 
 
 def _multilabel_fields(dataset: Dataset, filters: Filters) -> list[str]:

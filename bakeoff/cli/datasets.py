@@ -62,8 +62,8 @@ def info(name: str, as_json: bool) -> None:
     echo_table([{"field": k, **v} for k, v in details["model_runs"].items()],
                ["field", "samples", "failed", "classes", "model"], empty="    (none)")
     click.echo("\nEvaluations:")
-    echo_table([{"eval_key": k, **v} for k, v in details["evaluations"].items()],
-               ["eval_key", "method", "pred_field", "gt_field"], empty="    (none)")
+    echo_table([{"eval_key": k, **v, "stale": v["stale"] or "no"} for k, v in details["evaluations"].items()],
+               ["eval_key", "method", "pred_field", "gt_field", "stale"], empty="    (none)")
 
 
 def dataset_details(dataset: fo.Dataset) -> dict[str, Any]:
@@ -85,7 +85,8 @@ def dataset_details(dataset: fo.Dataset) -> dict[str, Any]:
         run = dataset.get_evaluation_info(key)
         config = run["config"] or {}
         evaluations[key] = {"method": config.get("method"), "pred_field": config.get("pred_field"),
-                            "gt_field": config.get("gt_field"), "timestamp": run["timestamp"]}
+                            "gt_field": config.get("gt_field"), "timestamp": run["timestamp"],
+                            "stale": "; ".join(run["stale"]) or None}
     return {"name": dataset.name, "num_samples": len(dataset), "persistent": dataset.persistent,
             "created_at": dataset.created_at, "fields": fields, "model_runs": runs, "evaluations": evaluations}
 
@@ -124,6 +125,9 @@ def create(name: str, from_dir: Path, label_field: str, max_samples: int | None,
 
 #: unreadable images listed by name after an import; the rest are counted
 _UNREADABLE_SHOWN = 5
+#: what the import checks of each image (bakeoff.core.metadata), so that a later count of failures differs knowingly
+IMPORT_CHECKS = ("The import reads each header and checks that JPEG, PNG and GIF files are complete (and PNG "
+                 "checksums); 'bakeoff apply' decodes every pixel and can find more")
 
 
 def echo_import_report(dataset: fo.Dataset, root: Path) -> None:
@@ -143,7 +147,7 @@ def echo_import_report(dataset: fo.Dataset, root: Path) -> None:
     if not count:
         return
     click.echo(f"\nUnreadable: {count} image{'s' if count != 1 else ''} (samples with metadata None; "
-               f"the field {MEDIA_ERROR_FIELD!r} says why):")
+               f"the field {MEDIA_ERROR_FIELD!r} says why). {IMPORT_CHECKS}:")
     first = bad.limit(_UNREADABLE_SHOWN)
     paths, errors = first.values("filepath"), first.values(MEDIA_ERROR_FIELD)
     for path, error in zip(paths, errors, strict=True):

@@ -17,11 +17,12 @@ from bakeoff.core import stages as st
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.evaluation_methods import EvaluationMethods
 from bakeoff.core.expressions import ViewExpression, ViewField
-from bakeoff.core.fields import EmbeddedDocumentField, Field
+from bakeoff.core.fields import EmbeddedDocumentField, Field, ListField, VectorField
 from bakeoff.core.inference_methods import InferenceMethods
 from bakeoff.core.sample import Sample, normalize_filepath
-from bakeoff.core.schema import Schema, decode, needs_decoding, unflatten
+from bakeoff.core.schema import Schema, decode, document_list_type, needs_decoding, unflatten
 from bakeoff.errors import (
+    EmptyCollectionError,
     InvalidViewError,
     SampleIndexError,
     SampleNotFoundError,
@@ -80,18 +81,34 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
         return []
 
     def _builder(self) -> tuple[Schema, QueryBuilder]:
+        """The view's schema (the fields it can read) and its query, ready for reads.
+
+        Each stage sees the schema as the stages before it left it; reads through the builder afterwards
+        raise :class:`~bakeoff.errors.UnknownFieldError` for a field the view does not have.
+        """
         root = self._root()
         schema, table = root._sync()
-        builder = QueryBuilder(table, schema.columns(), root._engine.dialect.name)
+        if self is not root:
+            schema = schema.restricted(owner=type(self).__name__)
+        lists = {f"{name}.{attr}": {a: "json" if isinstance(f, VectorField) else f.kind
+                                     for a, f in document_list_type(sub)._fields.items()}
+                 for name, field in schema.fields.items() if isinstance(field, EmbeddedDocumentField)
+                 for attr, sub in field.fields.items() if document_list_type(sub) is not None}
+        list_kinds = {name: getattr(field.field, "kind", None) or "" for name, field in schema.fields.items()
+                      if isinstance(field, ListField)}
+        list_kinds.update((path, "") for path in lists)  # lists of documents
+        builder = QueryBuilder(table, schema.columns(), root._engine.dialect.name, lists, schema.owner, list_kinds)
         for stage in self._stage_list():
             stage.apply(builder, schema)
+            schema = stage.narrow(schema)
+        builder.strict = True
         return schema, builder
 
-    def _visible_fields(self, schema: Schema) -> list[str]:
-        fields = list(schema.fields)
-        for stage in self._stage_list():
-            fields = stage.visible(fields)
-        return fields
+    def _view_schema(self) -> Schema:
+        """The fields this collection can read: the dataset's, less those ``select_fields``/``exclude_fields``
+        hide. ``schema.field(path)`` raises UnknownFieldError ("DatasetView has no field 'x'") for the others.
+        Call it inside the same ``read()`` as the query it checks, for one snapshot."""
+        return self._builder()[0]
 
     # -- view stages ----------------------------------------------------------------------
     def _add_stage(self, stage: st.ViewStage) -> DatasetView:
@@ -182,7 +199,7 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
             chunk = rowids[start : start + ITER_CHUNK]
             with read(root._engine) as conn:  # each chunk: its schema and rows from one snapshot
                 schema, builder = self._builder()
-                visible = self._visible_fields(schema)
+                visible = list(schema.fields)
                 sub = builder.select().subquery()
                 rows = conn.execute(sa.select(sub).where(sub.c[ROWID].in_(chunk))).mappings().all()
             by_rowid = {row[ROWID]: row for row in rows}
@@ -192,16 +209,21 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
                     yield root._sample_from_row(schema, row, visible, live)
 
     def first(self) -> Sample:
-        """The first sample; ValueError if the collection is empty."""
+        """The first sample; :class:`~bakeoff.errors.EmptyCollectionError` (a ValueError) if there is none."""
         for sample in self.limit(1)._iter_samples(self._yields_dataset_samples):
             return sample
-        raise ValueError(f"{self._describe()} is empty")
+        raise self._empty()
 
     def last(self) -> Sample:
+        """The last sample; :class:`~bakeoff.errors.EmptyCollectionError` (a ValueError) if there is none."""
         ids = self.values("id")
         if not ids:
-            raise ValueError(f"{self._describe()} is empty")
+            raise self._empty()
         return self[ids[-1]]
+
+    def _empty(self) -> EmptyCollectionError:
+        # FiftyOne's words ("Dataset is empty", "DatasetView is empty"), then which one
+        return EmptyCollectionError(f"{type(self).__name__} is empty: {self._describe()} has no samples")
 
     def head(self, num_samples: int = 3) -> list[Sample]:
         return list(self.limit(num_samples)._iter_samples(self._yields_dataset_samples))
@@ -350,8 +372,7 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
 
     def _check_scalar(self, field_or_expr, verb: str) -> None:
         if isinstance(field_or_expr, str):
-            schema, _ = self._root()._sync()
-            if isinstance(schema.field(field_or_expr), EmbeddedDocumentField):
+            if isinstance(self._view_schema().field(field_or_expr), EmbeddedDocumentField):
                 raise TypeError(f"{verb}() needs a scalar path such as '{field_or_expr}.label', "
                                 f"not the document {field_or_expr!r}")
 
@@ -378,6 +399,10 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
             dataset.set_values("clip", [fo.Classification(label=l) for l in labels])
             view.set_values("reviewed", [True] * len(view))
         """
+        if self is not self._root():
+            schema = self._view_schema()
+            if field.partition(".")[0] in schema.hidden:
+                schema.field(field)  # raises: the view hides it (FiftyOne: "DatasetView has no field")
         self._root()._set_values(field, values, expand_schema, self._rowids, self)
 
     def compute_metadata(self, overwrite: bool = False, num_workers: int | None = None,
@@ -402,13 +427,9 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
         """
         root = self._root()
         with read(root._engine):  # every field of the answer from one snapshot
-            schema, _ = root._sync()
-            visible = set(self._visible_fields(schema))
+            schema = self._view_schema()
             out = {}
-            paths = schema.paths() if flat else list(schema.fields)
-            for path in paths:
-                if path.split(".")[0] not in visible:
-                    continue
+            for path in schema.paths() if flat else list(schema.fields):
                 field = root.get_field(path)
                 if ftype is not None and not isinstance(field, ftype):
                     continue
@@ -418,8 +439,8 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
         return out
 
     def has_field(self, path: str) -> bool:
-        schema, _ = self._root()._sync()
-        return path in schema and path.split(".")[0] in self._visible_fields(schema)
+        """Whether this collection can read ``path`` (False for a field its ``select_fields`` hides)."""
+        return path in self._view_schema()
 
     def _describe(self) -> str:
         return f"dataset {self._root().name!r}"

@@ -47,6 +47,7 @@ from bakeoff.errors import (
     InvalidDatasetNameError,
     SampleNotFoundError,
     UnknownFieldError,
+    ValuesLengthError,
     brief,
     suggest,
 )
@@ -238,7 +239,8 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, Sa
         self.save()  # as FiftyOne: assigning saves; edits in place need save()
 
     def save(self) -> None:
-        """Persist :attr:`info`, :attr:`classes`, :attr:`default_classes` and :attr:`description` edited in place."""
+        """Persist :attr:`info`, :attr:`classes`, :attr:`default_classes`, :attr:`description` and :attr:`tags`
+        edited in place."""
         self._check_alive()
         with write(self._engine) as conn:
             catalog.update_dataset(conn, self._id, info=self.info)
@@ -248,9 +250,10 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, Sa
         self.info.update(values)
         self.save()
 
-    @property
-    def media_type(self) -> str:
-        return "image"
+    def _has_samples(self) -> bool:
+        _, table = self._sync()
+        with read(self._engine) as conn:
+            return conn.execute(sa.select(table.c.id).limit(1)).first() is not None
 
     @property
     def deleted(self) -> bool:
@@ -345,8 +348,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, Sa
                 continue
             if sample._view_fields is not None:
                 values = {n: v for n, v in values.items() if n in sample._view_fields}
-            object.__setattr__(sample, "_data", dict(values))  # a new dict: readers in other threads see old or new
-            sample._dirty.clear()
+            sample._load(dict(values))
 
     def _detach_samples(self, ids: Iterable[str] | None) -> None:
         """Samples deleted from the database: their objects keep their values, without id or dataset."""
@@ -405,6 +407,8 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, Sa
                 with self._samples_lock:
                     self._samples[row["id"]] = sample
             ids.extend(row["id"] for row in rows)
+        if ids:
+            self._note_image_samples()
         self._analyze(len(ids))
         return ids
 
@@ -451,8 +455,8 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, Sa
             vals = list(values)
             keys = rowids()
             key = store.ROWID
-            if len(keys) != len(vals):
-                raise ValueError(
+            if len(keys) != len(vals):  # FiftyOne writes the shorter of the two: see the README's differences
+                raise ValuesLengthError(
                     f"set_values({field!r}, ...) got {len(vals)} values for {len(keys)} samples; "
                     "pass one value per sample in collection order, or a dict {sample_id: value}"
                 )
@@ -517,8 +521,9 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, Sa
         self._analyze(len(changed))
         self._refresh_samples(affected)
 
-    def _save_sample(self, sample: Sample) -> None:
-        names = [n for n in sample._dirty if n not in READONLY_FIELDS]
+    def _save_sample(self, sample: Sample, changed: Iterable[str]) -> None:
+        """Write the ``changed`` fields of ``sample`` (and its ``last_modified_at``)."""
+        names = [n for n in changed if n not in READONLY_FIELDS]
         new = [n for n in names if n not in self._sync()[0].fields]
         if new:
             self._expand_schema([Sample._from_db(self, {n: sample._data[n] for n in new})], True)

@@ -9,6 +9,7 @@ from bakeoff.errors import (
     BakeoffError,
     FieldError,
     FieldTypeError,
+    MediaTypeError,
     SavedViewExistsError,
     SavedViewNotFoundError,
     brief,
@@ -104,7 +105,8 @@ PROPERTIES = ("dataset_properties", "properties")  # (run type, key) of the reco
 
 
 class DatasetProperties:
-    """``classes``, ``default_classes`` and ``description``, saved with the dataset as in FiftyOne.
+    """``classes``, ``default_classes``, ``description``, ``tags`` and ``media_type``, saved with the dataset
+    as in FiftyOne.
 
     Assigning saves at once; a change made in place (``dataset.classes["gt"].append("dog")``) is saved by
     ``dataset.save()`` and dropped by ``dataset.reload()``.
@@ -117,20 +119,23 @@ class DatasetProperties:
     """
 
     def _loaded_properties(self) -> dict[str, Any]:
+        self._check_alive()
         if self._properties is None:
-            self._check_alive()
             with read(self._engine) as conn:
                 row = catalog.get_run(conn, self._id, *PROPERTIES)
             stored = dict(row.config or {}) if row is not None else {}
             self._properties = {"classes": dict(stored.get("classes") or {}),
                                 "default_classes": list(stored.get("default_classes") or []),
-                                "description": stored.get("description")}
+                                "description": stored.get("description"),
+                                "tags": list(stored.get("tags") or []),
+                                "media_type": stored.get("media_type")}
         return self._properties
 
     def _save_properties(self) -> None:
         properties = self._loaded_properties()
         _check_classes(properties["classes"])
         _check_class_list("default_classes", properties["default_classes"])
+        _check_tags(properties["tags"])
         with write(self._engine) as conn:
             catalog.put_run(conn, self._id, *PROPERTIES, properties)
 
@@ -172,6 +177,49 @@ class DatasetProperties:
         self._set_property("description", value)
 
 
+    @property
+    def tags(self) -> list[str]:
+        """The dataset's own tags (not its samples'): assigning saves; after ``dataset.tags.append(...)`` call
+        :meth:`save`, as in FiftyOne.
+
+        Example::
+
+            dataset.tags = ["pets", "2026"]
+            dataset.tags.append("reviewed"); dataset.save()
+        """
+        return self._loaded_properties()["tags"]
+
+    @tags.setter
+    def tags(self, value: list[str] | tuple[str, ...] | None) -> None:
+        value = [] if value is None else value
+        _check_tags(value)
+        self._set_property("tags", list(value))
+
+    @property
+    def media_type(self) -> str | None:
+        """``"image"``; None for a dataset that never had a sample nor a media type set (as FiftyOne)."""
+        stored = self._loaded_properties()["media_type"]
+        if stored is None and self._has_samples():  # a dataset made before media types were recorded
+            return "image"
+        return stored
+
+    @media_type.setter
+    def media_type(self, value: str | None) -> None:
+        if value != "image":
+            raise MediaTypeError(f"bakeoff datasets hold images: media_type can only be 'image', got {brief(value)}")
+        self._set_property("media_type", value)
+
+    def _note_image_samples(self) -> None:
+        """Samples were added: the dataset's media type is "image" from now on (as FiftyOne records it)."""
+        if self._loaded_properties()["media_type"] is None:
+            self._set_property("media_type", "image")
+
+
+def _check_tags(value: Any) -> None:
+    if not isinstance(value, list | tuple) or not all(isinstance(t, str) for t in value):
+        raise FieldTypeError(f"dataset.tags must be a list of str, got {brief(value)}")
+
+
 def _check_classes(value: Any) -> None:
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
         raise FieldTypeError(f"dataset.classes must be a dict {{field: [class, ...]}} with str keys, got {brief(value)}")
@@ -210,3 +258,8 @@ class Runs:
     def _rename_run(self, run_type: str, old: str, new: str) -> None:
         with write(self._engine) as conn:
             catalog.rename_run(conn, self._id, run_type, old, new)
+
+    def _field_writes(self, paths: list[str]) -> dict[str, int]:
+        """``{path: writes}``: how many write transactions changed each field (missing fields left out)."""
+        with read(self._engine) as conn:
+            return catalog.field_writes(conn, self._id, paths)

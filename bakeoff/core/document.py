@@ -7,6 +7,8 @@ aggregations on them run inside the database.
 
 from __future__ import annotations
 
+import copy
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 import numpy as np
@@ -76,3 +78,56 @@ class EmbeddedDocument:
                 value = repr(value)
             parts.append(f"{name}={value}")
         return f"<{type(self).__name__}: {', '.join(parts)}>"
+
+
+# -- value snapshots: how a sample sees that a value was changed in place --------------------------
+
+_NAN = ("nan",)
+#: types whose values cannot change in place (a sample need not watch them)
+IMMUTABLE_TYPES = frozenset({str, int, float, bool, type(None), datetime, date, np.float32, np.float64, np.int64,
+                             np.bool_})
+
+
+def snapshot(value: Any) -> Any:
+    """A hashable, comparable copy of ``value``'s content: ``snapshot(a) != snapshot(b)`` when the values
+    differ. A sample keeps one of each mutable value it hands out, to find what ``save()`` must write.
+
+    Example::
+
+        before = snapshot(sample_value)
+        sample_value.label = "dog"
+        snapshot(sample_value) != before     # True
+    """
+    kind = type(value)
+    if kind is float:
+        return value if value == value else _NAN  # NaN != NaN: it would always look changed
+    if kind in IMMUTABLE_TYPES:
+        return value
+    if kind is list or kind is tuple:
+        return (kind, tuple(snapshot(v) for v in value))
+    if kind is dict:
+        return (dict, tuple((k, snapshot(v)) for k, v in value.items()))
+    if isinstance(value, np.ndarray):
+        return (np.ndarray, value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, EmbeddedDocument):
+        return (kind, tuple(snapshot(getattr(value, name)) for name in value._fields))
+    return value
+
+
+def copy_value(value: Any) -> Any:
+    """A deep copy of a field value (documents, lists, dicts, arrays); immutable values are returned as they are."""
+    kind = type(value)
+    if kind in IMMUTABLE_TYPES:
+        return value
+    if kind is list:
+        return [copy_value(v) for v in value]
+    if kind is dict:
+        return {k: copy_value(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, EmbeddedDocument):
+        out = kind.__new__(kind)
+        for name in value._fields:
+            object.__setattr__(out, name, copy_value(getattr(value, name)))
+        return out
+    return copy.deepcopy(value)

@@ -41,6 +41,13 @@ class EvaluationMethods:
 
         return classification.get_evaluation_info(self._root(), eval_key)
 
+    def stale_evaluations(self) -> dict[str, list[str]]:
+        """``{eval_key: reasons}`` of the evaluations whose prediction or ground-truth field changed after
+        they ran (their stored right/wrong field no longer describes the labels): evaluate them again."""
+        from bakeoff.evaluation import classification
+
+        return classification.stale_evaluations(self._root())
+
     def load_evaluation_results(self, eval_key: str):
         from bakeoff.evaluation import classification
 

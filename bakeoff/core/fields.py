@@ -171,6 +171,11 @@ class ListField(Field):
         if not isinstance(value, list):
             raise self._type_error(value, " Pass a list.")
         if self.field is not None:
+            if any(v is None for v in value):  # as FiftyOne: a typed list holds no None
+                where = f"field {self.path!r}" if self.path else "a list field"
+                raise FieldTypeError(f"Invalid {type(self.field).__name__} item ({value!r:.200}): {where} is a "
+                                     f"{self!r:.120} and holds no None; leave the item out, or use an untyped "
+                                     "ListField")
             value = [self.field.validate(v) for v in value]
         return value
 
@@ -272,6 +277,8 @@ def infer_field(value: Any) -> Field | None:
         return VectorField()
     if isinstance(value, list | tuple | set):
         subs = {type(infer_field(v)) for v in value if v is not None}
+        if subs == {IntField, FloatField}:  # as FiftyOne: ints and floats make a list of floats
+            subs = {FloatField}
         return ListField(subs.pop()() if len(subs) == 1 and subs <= _SCALARS else None)
     if isinstance(value, dict):
         return DictField()
@@ -281,4 +288,4 @@ def infer_field(value: Any) -> Field | None:
     )
 
 
-_SCALARS = {BooleanField, IntField, FloatField, StringField}
+_SCALARS = {BooleanField, IntField, FloatField, StringField, DateTimeField, DateField}

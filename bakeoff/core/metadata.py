@@ -32,7 +32,8 @@ class ImageMetadata(EmbeddedDocument):
         symlink loop raises :class:`~bakeoff.core.media.ImageDecodeError` without being opened for a
         blocking read). A JPEG, PNG or GIF must also be complete: one that does not end with its end
         marker is decoded (a JPEG at 1/8 scale), so a truncated file fails here as it would in
-        ``apply_model``.
+        ``apply_model``; a PNG's chunk checksums are checked too (damage inside the file). Pixels
+        are not decoded: damage only decoding finds shows up in ``apply_model``'s failures.
         """
         from PIL import Image, UnidentifiedImageError
 
@@ -68,10 +69,11 @@ _TAIL = 64
 
 
 def check_complete(image, source, size: int) -> None:
-    """Raise OSError (as the decoder would) if a JPEG, PNG or GIF is truncated; other formats pass.
+    """Raise OSError (as the decoder would) if a JPEG, PNG or GIF is truncated or a PNG damaged; others pass.
 
-    Cheap when the file ends as a complete one does (one read of the last 64 bytes). Otherwise the
-    image is decoded: a JPEG at 1/8 scale, a PNG or GIF in full unless its pixels would exceed the
+    Cheap when the file ends as a complete one does: one read of the last 64 bytes, and for a PNG
+    one pass over its chunks' CRC-32 checksums (a damaged PNG that still ends with IEND is refused
+    by the decoder too). Otherwise the image is decoded: a JPEG at 1/8 scale, a PNG or GIF in full unless its pixels would exceed the
     decoder's ``DEFAULT_MAX_DECODED_BYTES`` (the decoder refuses such an image anyway).
     """
     looks_complete = _COMPLETE.get(image.format or "")
@@ -79,6 +81,8 @@ def check_complete(image, source, size: int) -> None:
         return
     source.seek(max(0, size - _TAIL))
     if looks_complete(source.read(_TAIL)):
+        if image.format == "PNG":
+            _verify_png(source)
         return
     if image.format in ("JPEG", "MPO"):
         image.draft(None, (1, 1))
@@ -88,6 +92,18 @@ def check_complete(image, source, size: int) -> None:
         if image.size[0] * image.size[1] * decoded_bytes_per_pixel(image.mode) > DEFAULT_MAX_DECODED_BYTES:
             return
     image.load()
+
+
+def _verify_png(source) -> None:
+    """Pillow's ``verify()`` of a fresh read of ``source``: every chunk's CRC, without decoding pixels."""
+    from PIL import Image
+
+    source.seek(0)
+    try:
+        with Image.open(source) as fresh:
+            fresh.verify()
+    except SyntaxError as error:  # Pillow reports a bad checksum as a SyntaxError; the decoder raises OSError
+        raise OSError(str(error)) from None
 
 
 Metadata = ImageMetadata

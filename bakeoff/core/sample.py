@@ -14,6 +14,7 @@ import copy
 import os
 from typing import TYPE_CHECKING, Any
 
+from bakeoff.core.document import IMMUTABLE_TYPES, copy_value, snapshot
 from bakeoff.core.metadata import ImageMetadata
 from bakeoff.core.schema import READONLY_FIELDS
 from bakeoff.errors import FieldError, UnknownAttributeError, UnknownFieldError
@@ -49,8 +50,10 @@ class Sample:
     """
 
     #: ``_view_fields``: None for a dataset's own sample (or one in no dataset); for a sample read
-    #: through a view, the fields that view shows
-    _reserved = ("_data", "_dataset", "_dirty", "_view_fields")
+    #: through a view, the fields that view shows. ``_dirty``: fields assigned since the last save;
+    #: ``_seen``: {field: snapshot} of the mutable values handed out since then (``sample.gt.label = "x"``
+    #: and ``sample.tags.append("x")`` change them in place: ``save()`` compares them with their snapshot)
+    _reserved = ("_data", "_dataset", "_dirty", "_view_fields", "_seen")
 
     def __init__(self, filepath: str | os.PathLike, tags: list[str] | None = None,
                  metadata: ImageMetadata | None = None, **fields: Any) -> None:
@@ -67,6 +70,7 @@ class Sample:
         object.__setattr__(self, "_dataset", None)
         object.__setattr__(self, "_dirty", set())
         object.__setattr__(self, "_view_fields", None)
+        object.__setattr__(self, "_seen", {})
         for name, value in fields.items():
             self.set_field(name, value)
 
@@ -77,19 +81,35 @@ class Sample:
         object.__setattr__(sample, "_dataset", dataset)
         object.__setattr__(sample, "_dirty", set())
         object.__setattr__(sample, "_view_fields", view_fields)
+        object.__setattr__(sample, "_seen", {})
         return sample
 
     def _bind(self, dataset: Dataset, values: dict[str, Any]) -> None:
-        """Make this object the dataset's sample with these values (after ``add_samples``)."""
-        object.__setattr__(self, "_data", values)
+        """Make this object the dataset's sample with these values (after ``add_samples``).
+
+        The values are copied (as FiftyOne does): a label the caller still holds, or gives to the next
+        sample, is not this sample's.
+        """
+        object.__setattr__(self, "_data", {name: copy_value(value) for name, value in values.items()})
         object.__setattr__(self, "_dataset", dataset)
+        self._loaded()
+
+    def _load(self, values: dict[str, Any]) -> None:
+        """Replace the values with ones just read from the database (unsaved changes are dropped)."""
+        object.__setattr__(self, "_data", values)  # a new dict: readers in other threads see old or new
+        self._loaded()
+
+    def _loaded(self) -> None:
+        """The values are as stored: nothing to save."""
         self._dirty.clear()
+        object.__setattr__(self, "_seen", {})
 
     def _detach(self) -> None:
         """The sample was deleted: keep its values, drop its id and dataset (as FiftyOne)."""
         object.__setattr__(self, "_data", {**self._data, "id": None, "created_at": None, "last_modified_at": None})
         object.__setattr__(self, "_dataset", None)
         object.__setattr__(self, "_view_fields", None)
+        self._loaded()
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -113,10 +133,15 @@ class Sample:
     def get_field(self, name: str) -> Any:
         head, _, rest = name.partition(".")
         if head not in self._data:
+            if self._view_fields is not None and head in self._dataset._sync()[0].fields:
+                raise UnknownAttributeError(f"Field {head!r} is excluded from this SampleView: the view's "
+                                            "select_fields() or exclude_fields() hides it")
             raise AttributeError(
                 f"sample has no field {head!r}; its fields are {', '.join(self._data)}"
             )
         value = self._data[head]
+        if type(value) not in IMMUTABLE_TYPES and head not in self._seen:
+            self._seen[head] = snapshot(value)  # it may be changed in place: save() compares
         return getattr(value, rest) if rest and value is not None else (None if rest else value)
 
     def set_field(self, name: str, value: Any, create: bool = True) -> None:
@@ -178,12 +203,24 @@ class Sample:
 
     # -- persistence ----------------------------------------------------------------------
     def save(self) -> None:
-        """Write changed fields to the dataset (tags edited in place count as changed)."""
+        """Write the fields changed since the sample was read or saved: assigned ones and ones changed in place
+        (``sample.gt.label = "dog"``, ``sample.tags.append("x")``, ``sample["scores"].append(1)``), as FiftyOne.
+        Nothing is written (``last_modified_at`` stays) when nothing changed."""
         if self._dataset is None:
             raise FieldError("cannot save a sample that is in no dataset; add it with dataset.add_sample(sample)")
-        self._dirty.add("tags")
-        self._dataset._save_sample(self)
+        data, seen = self._data, self._seen
+        changed = set(self._dirty)
+        changed.update(n for n, before in seen.items() if n not in changed and n in data and snapshot(data[n]) != before)
+        if changed:
+            self._dataset._save_sample(self, changed)
         self._dirty.clear()
+        # what the caller still holds (a label read or assigned) may change again before the next save
+        for name in changed | set(seen):
+            value = self._data.get(name)
+            if type(value) in IMMUTABLE_TYPES:
+                seen.pop(name, None)
+            else:
+                seen[name] = snapshot(value)
 
     def reload(self) -> None:
         """Re-read the sample's fields from the database; unsaved changes are dropped."""

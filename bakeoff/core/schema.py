@@ -5,13 +5,15 @@ from __future__ import annotations
 import copy
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.fields import (
+    DateField,
     DateTimeField,
     EmbeddedDocumentField,
     Field,
@@ -41,12 +43,31 @@ READONLY_FIELDS = frozenset({"id", "created_at", "last_modified_at"})
 
 
 class Schema:
-    """Top-level fields in order, plus lookups of embedded subfields (``clip.label``)."""
+    """Top-level fields in order, plus lookups of embedded subfields (``clip.label``).
 
-    def __init__(self, fields: Mapping[str, Field], version: int = 0) -> None:
+    A dataset's schema, or a view's (:meth:`restricted`): the fields the view can read. A field that
+    ``select_fields``/``exclude_fields`` hide is not in the view's schema, as in FiftyOne.
+    """
+
+    def __init__(self, fields: Mapping[str, Field], version: int = 0, owner: str = "Dataset") -> None:
         self.fields: dict[str, Field] = dict(fields)
         self.version = version
         self.info: dict[str, tuple[str | None, dict | None]] = {}
+        #: who reads through this schema, for messages (FiftyOne's "DatasetView has no field 'x'")
+        self.owner = owner
+        #: top-level fields of the dataset that this (view's) schema hides
+        self.hidden: frozenset[str] = frozenset()
+
+    def restricted(self, names: Iterable[str] | None = None, owner: str = "DatasetView") -> Schema:
+        """This schema as a view sees it: only the top-level fields ``names`` (all by default).
+
+        A new object: the dataset's schema is shared by threads and never changed.
+        """
+        keep = self.fields if names is None else {n: self.fields[n] for n in self.fields if n in set(names)}
+        out = Schema(keep, self.version, owner)
+        out.info = self.info
+        out.hidden = self.hidden | (set(self.fields) - set(keep))
+        return out
 
     @classmethod
     def from_catalog(cls, rows, version: int) -> Schema:
@@ -80,9 +101,11 @@ class Schema:
             if element_attr:
                 field = list_attribute(f"{head}.{attr}", field, element_attr)
         if field is None:
-            raise UnknownFieldError(
-                f"unknown field {brief(path)}.{suggest(path, self.paths())} The fields are: {', '.join(self.paths())}"
-            )
+            if head in self.hidden:  # named by its top-level field, as FiftyOne
+                raise UnknownFieldError(f"{self.owner} has no field {brief(head)}: this view's select_fields() or "
+                                        f"exclude_fields() hides it. The fields are: {', '.join(self.paths())}")
+            raise UnknownFieldError(f"{self.owner} has no field {brief(path)}.{suggest(path, self.paths())} "
+                                    f"The fields are: {', '.join(self.paths())}")
         return field
 
     def paths(self) -> list[str]:
@@ -161,14 +184,28 @@ def encode(field: Field, value: Any) -> Any:
 
 def decode(field: Field, value: Any) -> Any:
     """Inverse of :func:`encode`: a column value as the field's Python value."""
-    doc_type = document_list_type(field)
-    if value is None or doc_type is None:
+    if value is None:
         return value
-    return [document_from_json(doc_type, item) for item in value]
+    doc_type = document_list_type(field)
+    if doc_type is not None:
+        return [document_from_json(doc_type, item) for item in value]
+    if _is_date_list(field):  # stored as datetimes (midnight UTC), as FiftyOne's BSON dates
+        return [_date_of(v) for v in value]
+    return value
 
 
 def needs_decoding(field: Field) -> bool:
-    return document_list_type(field) is not None
+    return document_list_type(field) is not None or _is_date_list(field)
+
+
+def _is_date_list(field: Field) -> bool:
+    return isinstance(field, ListField) and isinstance(field.field, DateField)
+
+
+def _date_of(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return (value.astimezone(UTC) if value.tzinfo is not None else value).date()
+    return value
 
 
 def document_to_json(doc: EmbeddedDocument) -> dict[str, Any]:

@@ -32,11 +32,15 @@ class ViewStage:
         STAGES[cls.__name__] = cls
 
     def apply(self, builder, schema) -> None:
-        """Shape the query (``bakeoff.storage.query.QueryBuilder``)."""
+        """Shape the query (``bakeoff.storage.query.QueryBuilder``); ``schema`` is the view's as of this stage.
 
-    def visible(self, fields: list[str]) -> list[str]:
-        """The top-level fields the view shows after this stage."""
-        return fields
+        Expressions (``match``, ``sort_by``, ``exists``) read a field the view does not have as missing, as
+        FiftyOne does; stages that name a field to work on (``filter_labels``, ``select_fields``) raise.
+        """
+
+    def narrow(self, schema):
+        """The view's schema after this stage (``select_fields``/``exclude_fields`` hide fields)."""
+        return schema
 
     def kwargs(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -154,19 +158,6 @@ def _strings(stage: str, name: str, value: Any) -> list[str]:
     return values
 
 
-def _check_label_paths(expr: Any, schema) -> None:
-    """Paths into lists of labels (``tags_pred.classifications.label``) must name a real attribute: the
-    database would read a missing one as None everywhere."""
-    if not isinstance(expr, ViewExpression):
-        return
-    if expr.op == "field":
-        if expr.args[0].count(".") >= 2:
-            schema.field(expr.args[0])
-        return
-    for arg in expr.args:
-        _check_label_paths(arg, schema)
-
-
 class Match(ViewStage):
     """Samples for which ``filter`` is true."""
 
@@ -177,7 +168,6 @@ class Match(ViewStage):
         return {"filter": self.filter}
 
     def apply(self, builder, schema):
-        _check_label_paths(self.filter, schema)
         builder.filter(self.filter)
 
 
@@ -212,7 +202,6 @@ class FilterLabels(ViewStage):
         if "." in self.field or not (isinstance(field, EmbeddedDocumentField) and issubclass(field.document_type, Label)):
             raise FieldError(f"filter_labels() needs a label field such as a Classification or Classifications "
                              f"field; {self.field!r} is a {field!r}")
-        _check_label_paths(self.filter, _SampleFields(schema))
         lists = {name: document_list_type(f) for name, f in field.fields.items() if document_list_type(f)}
         if lists:
             name, element = next(iter(lists.items()))
@@ -222,16 +211,6 @@ class FilterLabels(ViewStage):
         else:
             builder.filter_document(self.field, {a: f.kind for a, f in field.fields.items()}, self.filter,
                                     self.only_matches)
-
-
-class _SampleFields:
-    """The schema as seen from inside filter_labels(): only ``$``-prefixed paths are sample fields."""
-
-    def __init__(self, schema) -> None:
-        self.schema = schema
-
-    def field(self, path: str):
-        return self.schema.field(path[1:]) if path.startswith("$") else None
 
 
 class MatchTags(ViewStage):
@@ -260,7 +239,7 @@ class Exists(ViewStage):
         return {"field": self.field, "bool": self.bool}
 
     def apply(self, builder, schema):
-        schema.field(self.field)
+        # a field the view does not have is missing in every sample, as in FiftyOne
         builder.filter(ViewField(self.field).exists(self.bool))
 
 
@@ -277,7 +256,6 @@ class SortBy(ViewStage):
 
     def apply(self, builder, schema):
         key = _field_or_expr(self._method, self.field_or_expr)
-        _check_label_paths(key, schema)
         builder.sort([(key, self.reverse)])
 
 
@@ -366,7 +344,12 @@ class Exclude(Select):
 
 
 class SelectFields(ViewStage):
-    """Show only these fields (and the built-in ones)."""
+    """Show only these fields (and the built-in ones); the others are hidden from reads, as in FiftyOne.
+
+    A path into a label (``"clip.label"``) keeps the whole label. Later stages read a hidden field as missing
+    (``match(F("x") == 1)`` matches nothing); ``values``, aggregations and ``filter_labels`` on it raise
+    :class:`~bakeoff.errors.UnknownFieldError` ("DatasetView has no field 'x'").
+    """
 
     def __init__(self, field_names: str | Iterable[str] | None = None) -> None:
         self.field_names = [] if field_names is None else _strings(self._method, "field_names", field_names)
@@ -376,28 +359,43 @@ class SelectFields(ViewStage):
 
     def apply(self, builder, schema):
         for name in self.field_names:
-            schema.field(name)
+            schema.field(name)  # a field an earlier stage hid does not exist here either (FiftyOne)
+        builder.hide(_columns(schema, [n for n in schema.fields if n not in self._kept(schema)]))
 
-    def visible(self, fields):
+    def _kept(self, schema) -> list[str]:
         from bakeoff.core.schema import DEFAULT_FIELDS
 
         keep = {n.split(".")[0] for n in self.field_names}
-        return [f for f in fields if f in DEFAULT_FIELDS or f in keep]
+        return [f for f in schema.fields if f in DEFAULT_FIELDS or f in keep]
+
+    def narrow(self, schema):
+        return schema.restricted(self._kept(schema))
 
 
 class ExcludeFields(SelectFields):
-    """Hide these fields."""
+    """Hide these fields (built-in fields and the attributes of a label cannot be hidden)."""
 
     def apply(self, builder, schema):
         from bakeoff.core.schema import DEFAULT_FIELDS
 
         for name in self.field_names:
-            schema.field(name)
-            if name in DEFAULT_FIELDS:
-                raise FieldError(f"cannot exclude the built-in field {name!r}")
+            if name not in schema.hidden:  # hiding a field an earlier stage hid is fine (FiftyOne)
+                schema.field(name)
+            if name in DEFAULT_FIELDS or "." in name:
+                what = "the attributes of a label are part of it; exclude the whole field" if "." in name else \
+                    "built-in fields are always shown"
+                raise FieldError(f"Cannot exclude default fields {{{name!r}}}: {what}")
+        builder.hide(_columns(schema, [n for n in self.field_names if n in schema.fields]))
 
-    def visible(self, fields):
-        return [f for f in fields if f not in self.field_names]
+    def _kept(self, schema) -> list[str]:
+        return [f for f in schema.fields if f not in self.field_names]
+
+
+def _columns(schema, names: Iterable[str]) -> list[str]:
+    """The stored columns of these top-level fields (a label's attribute columns with it)."""
+    from bakeoff.core.schema import field_columns
+
+    return [column for name in names for column in field_columns(name, schema.fields[name])]
 
 
 class SetField(ViewStage):
@@ -414,5 +412,4 @@ class SetField(ViewStage):
         target = schema.field(self.field)
         if target.kind in (None, "marker"):
             raise FieldError(f"set_field() sets a scalar path such as '{self.field}.label', not the document {self.field!r}")
-        _check_label_paths(self.expr, schema)
         builder.set_field(self.field, self.expr, target.kind)

@@ -76,6 +76,14 @@ class DatasetView(SampleCollection):
         self._dataset.default_classes = value
 
     @property
+    def tags(self) -> list[str]:
+        return self._dataset.tags
+
+    @tags.setter
+    def tags(self, value: list[str]) -> None:
+        self._dataset.tags = value
+
+    @property
     def description(self) -> str | None:
         return self._dataset.description
 
@@ -145,8 +153,8 @@ class DatasetView(SampleCollection):
         return f"this view of dataset {self._dataset.name!r}"
 
     def __repr__(self) -> str:
-        schema, _ = self._dataset._sync()
-        fields = self._visible_fields(schema)
+        schema = self._view_schema()
+        fields = list(schema.fields)
         lines = [
             f"Dataset:     {self._dataset.name}",
             "Media type:  image",

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bakeoff.errors import BakeoffError, EvaluationError, FieldError, UnknownFieldError, suggest
+from bakeoff.errors import EvaluationError, FieldError, UnknownFieldError, suggest
 from bakeoff.evaluation.metrics import (
     accuracy_over,
     bootstrap_accuracy_interval,
@@ -291,7 +291,8 @@ def _check_label_field(collection: SampleCollection, path: str, role: str) -> No
     schema = collection.get_field_schema()
     field = schema.get(path)
     if field is None:
-        options = [n for n, f in schema.items() if isinstance(f, EmbeddedDocumentField)]
+        options = [n for n, f in schema.items()
+                   if isinstance(f, EmbeddedDocumentField) and issubclass(f.document_type, Classification)]
         raise UnknownFieldError(f"no {role} field {path!r}.{suggest(path, options)} Classification fields: {options}")
     if not (isinstance(field, EmbeddedDocumentField) and issubclass(field.document_type, Classification)):
         raise FieldError(f"{role} field {path!r} is a {field!r}, not a Classification field")
@@ -467,6 +468,8 @@ def _store(collection, eval_key, ids, values, method, pred_field, gt_field, clas
             collection._set_field_from_expression(eval_key, _simple_expression(pred_field, gt_field))
         elif ids:
             collection.set_values(eval_key, dict(zip(ids, values, strict=True)))
+        # what the fields were when evaluated: a later write to either shows the evaluation stale
+        config["field_writes"] = root._field_writes([pred_field, gt_field])
         root._save_run(RUN_TYPE, eval_key, config)
 
 
@@ -478,12 +481,39 @@ def list_evaluations(dataset) -> list[str]:
 
 
 def get_evaluation_info(dataset, eval_key: str) -> dict[str, Any]:
+    """``key``, ``config``, ``timestamp``, and ``stale``: why the evaluation no longer describes the
+    fields (a list of reasons; empty while its prediction and ground-truth fields are unchanged)."""
     run = dataset._load_run(RUN_TYPE, eval_key)
     if run is None:
         keys = list_evaluations(dataset)
-        raise BakeoffError(f"no evaluation {eval_key!r} on dataset {dataset.name!r}.{suggest(eval_key, keys)} "
-                           f"Evaluations: {keys}")
-    return {"key": eval_key, "config": run["config"], "timestamp": run["updated_at"]}
+        raise EvaluationError(f"no evaluation {eval_key!r} on dataset {dataset.name!r}.{suggest(eval_key, keys)} "
+                              f"Evaluations: {keys}")
+    config = run["config"]
+    return {"key": eval_key, "config": config, "timestamp": run["updated_at"], "stale": _stale(dataset, config)}
+
+
+def _stale(dataset, config: dict[str, Any]) -> list[str]:
+    recorded = config.get("field_writes")
+    if not recorded:  # recorded before bakeoff counted writes: unknown, not claimed stale
+        return []
+    now = dataset._field_writes(list(recorded))
+    reasons = []
+    for path, writes in recorded.items():
+        if path not in now:
+            reasons.append(f"field {path!r} was deleted or renamed")
+        elif now[path] != writes:
+            reasons.append(f"field {path!r} changed after the evaluation ran")
+    return reasons
+
+
+def stale_evaluations(dataset) -> dict[str, list[str]]:
+    """``{eval_key: reasons}`` of the evaluations whose fields changed after they ran."""
+    out = {}
+    for key in list_evaluations(dataset):
+        reasons = get_evaluation_info(dataset, key)["stale"]
+        if reasons:
+            out[key] = reasons
+    return out
 
 
 def load_evaluation_view(dataset, eval_key: str):
@@ -496,7 +526,12 @@ def load_evaluation_view(dataset, eval_key: str):
 
 def load_evaluation_results(dataset, eval_key: str) -> ClassificationResults:
     """Recompute the results of a stored evaluation from its fields, on the view it ran on."""
-    config = get_evaluation_info(dataset, eval_key)["config"]
+    info = get_evaluation_info(dataset, eval_key)
+    config = info["config"]
+    if info["stale"]:
+        logger.warning("evaluation %r is stale (%s): these results describe the fields as they are now, not as "
+                       "evaluated; run evaluate_classifications(%r, eval_key=%r) again to refresh the stored %r field",
+                       eval_key, "; ".join(info["stale"]), config["pred_field"], eval_key, eval_key)
     view = load_evaluation_view(dataset, eval_key)
     with warnings.catch_warnings():  # warned about (samples without logits) when the evaluation ran
         warnings.simplefilter("ignore")

@@ -6,7 +6,9 @@ Tables (all names prefixed ``bakeoff_``):
 - ``bakeoff_datasets``: one row per dataset, with the name of its samples table
   and, for non-persistent datasets, the process that owns it.
 - ``bakeoff_fields``: one row per field path (embedded subfields included),
-  with its type names, storage kind, description and info.
+  with its type names, storage kind, description, info, and ``writes``: how many
+  write transactions changed the field's values (an evaluation records the counts
+  of its fields, so a later change shows it stale).
 - ``bakeoff_runs``: evaluations, model runs, embedding runs: config and results
   as JSON, keyed by (dataset, run type, key).
 """
@@ -26,7 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bakeoff.errors import StorageError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 logger = logging.getLogger(__name__)
 
 metadata = sa.MetaData()
@@ -68,6 +70,7 @@ fields_table = sa.Table(
     sa.Column("description", sa.Text, nullable=True),
     sa.Column("info", sa.JSON, nullable=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("writes", sa.Integer, nullable=False, server_default="0"),
 )
 
 runs_table = sa.Table(
@@ -137,6 +140,14 @@ def upgrade_catalog(conn: Connection, version: int, url: Any = None) -> int:
 #: is the first released catalog (created whole by ``metadata.create_all``). A change to the
 #: tables above adds the next step here and raises ``SCHEMA_VERSION`` to match.
 UPGRADES: dict[int, Callable[[Connection], None]] = {}
+
+
+def _add_field_writes(conn: Connection) -> None:
+    """bakeoff_fields.writes: a count of the write transactions that changed each field's values."""
+    conn.exec_driver_sql("ALTER TABLE bakeoff_fields ADD COLUMN writes INTEGER NOT NULL DEFAULT 0")
+
+
+UPGRADES[2] = _add_field_writes
 
 
 # -- process ownership of non-persistent datasets -------------------------------------------
@@ -264,6 +275,25 @@ def rename_fields(conn: Connection, dataset_id: str, mapping: dict[str, str]) ->
     for old, new in mapping.items():
         update_field(conn, dataset_id, old, path=new)
     bump_schema_version(conn, dataset_id)
+
+
+def count_field_writes(conn: Connection, samples_table: str, columns: Any = None) -> None:
+    """Count one write of the fields whose columns are ``columns`` (None: every field) in this transaction."""
+    statement = fields_table.update().where(fields_table.c.dataset_id == sa.select(datasets_table.c.id).where(
+        datasets_table.c.samples_table == samples_table).scalar_subquery())
+    if columns is not None:
+        paths = {str(c).split(".", 1)[0] for c in columns} - {"_rowid", "id"}
+        if not paths:
+            return
+        statement = statement.where(fields_table.c.path.in_(sorted(paths)))
+    conn.execute(statement.values(writes=fields_table.c.writes + 1))
+
+
+def field_writes(conn: Connection, dataset_id: str, paths: list[str]) -> dict[str, int]:
+    """``{path: writes}`` of these fields (a field that does not exist is left out)."""
+    rows = conn.execute(sa.select(fields_table.c.path, fields_table.c.writes).where(
+        (fields_table.c.dataset_id == dataset_id) & fields_table.c.path.in_(paths)))
+    return {path: int(writes) for path, writes in rows}
 
 
 def copy_catalog_rows(conn: Connection, source_id: str, target_id: str) -> None:

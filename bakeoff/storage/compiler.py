@@ -33,6 +33,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement, False_, Grouping, True_
 
 from bakeoff.errors import BakeoffError, FieldTypeError, brief
+from bakeoff.storage.engine import json_date
 from bakeoff.storage.samples import UtcDateTime, stored_datetime
 
 #: ops whose result is already a never-NULL boolean
@@ -63,9 +64,12 @@ class UnsupportedExpressionError(BakeoffError, NotImplementedError):
 class ExpressionCompiler:
     """Compile expressions against columns given by ``resolve(path) -> (column, kind)``."""
 
-    def __init__(self, resolve: Callable[[str], tuple[ColumnElement, str]], dialect: str = "sqlite") -> None:
+    def __init__(self, resolve: Callable[[str], tuple[ColumnElement, str]], dialect: str = "sqlite",
+                 element_kind: Callable[[str], str | None] | None = None) -> None:
         self.resolve = resolve
         self.dialect = dialect
+        #: the kind of the elements of the list at a path ("" if untyped), None where the path is no list
+        self.element_kind = element_kind or (lambda path: None)
 
     # -- entry points ---------------------------------------------------------------------
     def value(self, node) -> ColumnElement:
@@ -116,6 +120,22 @@ class ExpressionCompiler:
         if self.dialect == "postgresql" and self.kind(node) == "string":
             return value.collate("C")  # the server's collation would put "a" before "B"
         return value
+
+    def sort_keys(self, node, descending: bool) -> list[tuple[ColumnElement, bool]]:
+        """``(expression, descending)`` pairs that order rows by ``node`` as FiftyOne (MongoDB) does.
+
+        A list sorts by its smallest element ascending and by its largest descending; an empty list sorts
+        before a missing value ascending (after it descending); a missing value before every value.
+        """
+        elements = self.element_kind(node.args[0]) if node.op == "field" and node.args[0] else None
+        if elements is None:
+            value = self.sortable(node)
+            # a field the view lacks is NULL everywhere: nothing to order by (PostgreSQL refuses ORDER BY NULL)
+            return [] if _is_null_constant(value) else [(value, descending)]
+        column = self.value(node)
+        length = json_length(column, self.dialect)
+        rank = sa.case((column.is_(None), 1), (sa.func.coalesce(length, 0) == 0, 0), else_=2)
+        return [(rank, descending), (list_extreme(column, elements, self.dialect, descending), descending)]
 
     def kind(self, node) -> str | None:
         """The storage kind of an expression's result, where it is known."""
@@ -314,11 +334,14 @@ class ExpressionCompiler:
     def visit_contains(self, a, values, match_all):
         self._check_kind(a, "contains()", lambda kind: kind in (None, "", "json"), "a list field such as 'tags'")
         column = self.value(a)
-        values = values.args[0]
+        # a date in a list is stored as {"$date": ...} (see bakeoff.storage.engine)
+        values = [json_date(v) if isinstance(v, date) else v for v in values.args[0]]
         if not values:
             return sa.true() if match_all.args[0] else sa.false()
         if self.dialect == "sqlite":
             each = sa.func.json_each(column).table_valued("value")
+            # json_each gives an object element as its minified JSON text
+            values = [json.dumps(v, separators=(",", ":")) if isinstance(v, dict) else v for v in values]
             tests = [sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value == v)) for v in values]
         elif self.dialect == "postgresql":
             as_jsonb = sa.cast(column, postgresql.JSONB)
@@ -402,6 +425,12 @@ def _bound(value: ColumnElement) -> ColumnElement:
     return value
 
 
+def _is_null_constant(value: ColumnElement) -> bool:
+    if isinstance(value, sa.sql.elements.Cast):
+        value = value.clause
+    return isinstance(value, sa.sql.elements.Null)
+
+
 def _is_infinite(value: Any) -> bool:
     return isinstance(value, float) and math.isinf(value)
 
@@ -427,7 +456,25 @@ def json_length(value: ColumnElement, dialect: str) -> ColumnElement:
 
 def json_array_or_null(value: ColumnElement) -> ColumnElement:
     """A PostgreSQL ``json`` value if it is an array, else NULL (its array functions raise on scalars)."""
+    if isinstance(value.type, sa.types.NullType):  # a field the view lacks: a NULL of no type, json here
+        value = sa.cast(value, postgresql.JSON())
     return sa.case((sa.func.json_typeof(value) == "array", value), else_=sa.null())
+
+
+def list_extreme(column: ColumnElement, element_kind: str, dialect: str, largest: bool) -> ColumnElement:
+    """The smallest (``largest``: the largest) element of the JSON array ``column``, compared as values of
+    ``element_kind`` (numbers as numbers, text by code point; "" or another kind: as JSON text)."""
+    aggregate = sa.func.max if largest else sa.func.min
+    if dialect == "postgresql":
+        each = sa.func.json_array_elements_text(json_array_or_null(column)).table_valued("value").render_derived()
+        sql_type = {"float": sa.Float(), "int": sa.Numeric(), "bool": sa.Boolean()}.get(element_kind)
+        value = sa.cast(each.c.value, sql_type) if sql_type is not None else each.c.value.collate("C")
+        if element_kind == "bool":  # PostgreSQL has no min/max of booleans
+            aggregate = sa.func.bool_or if largest else sa.func.bool_and
+    else:
+        each = sa.func.json_each(column).table_valued("value")
+        value = each.c.value
+    return sa.select(aggregate(value)).select_from(each).correlate_except(each).scalar_subquery()
 
 
 # -- JSON lists of documents (``tags_pred.classifications``) ---------------------------------------

@@ -20,6 +20,7 @@ import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -154,26 +155,47 @@ def _tag_floats(value: Any) -> Any:
     return value
 
 
+# Dates and datetimes in lists and dicts (FiftyOne stores them as BSON dates) are stored as
+# {"$date": "2020-01-01T12:00:00.123"}: the naive UTC instant to the millisecond, as a DateTimeField
+# column holds it; ISO text of one width, so it sorts as the instants do. They read back as datetimes
+# (naive UTC, or aware in config.timezone), as in FiftyOne.
+_DATE_TAG = "$date"
+
+
+def json_date(value: Any) -> dict[str, str]:
+    """The JSON form of a date or datetime inside a list or dict: ``{"$date": "2020-01-01T12:00:00.123"}``."""
+    from bakeoff.storage.samples import stored_datetime
+
+    if isinstance(value, date):  # datetime too
+        return {_DATE_TAG: stored_datetime(value).isoformat(timespec="milliseconds")}
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def dumps_json(value: Any) -> str:
     try:
-        return json.dumps(value, allow_nan=False)
+        return json.dumps(value, allow_nan=False, default=json_date)
     except ValueError:  # only non-finite floats fail: tag them
-        return json.dumps(_tag_floats(value), allow_nan=False)
+        return json.dumps(_tag_floats(value), allow_nan=False, default=json_date)
 
 
-def _untag_float(obj: dict) -> Any:
-    if len(obj) == 1 and _FLOAT_TAG in obj:
-        return float(obj[_FLOAT_TAG])
+def _untag(obj: dict) -> Any:
+    if len(obj) == 1:
+        if _FLOAT_TAG in obj:
+            return float(obj[_FLOAT_TAG])
+        if _DATE_TAG in obj and isinstance(obj[_DATE_TAG], str):
+            from bakeoff.storage.samples import read_datetime
+
+            return read_datetime(datetime.fromisoformat(obj[_DATE_TAG]))
     return obj
 
 
 def loads_json(data: str | bytes | memoryview) -> Any:
     if isinstance(data, memoryview):
         data = bytes(data)  # psycopg hands over the raw bytes
-    tag = _FLOAT_TAG if isinstance(data, str) else _FLOAT_TAG.encode()
-    if tag not in data:
+    tags = (_FLOAT_TAG, _DATE_TAG) if isinstance(data, str) else (_FLOAT_TAG.encode(), _DATE_TAG.encode())
+    if tags[0] not in data and tags[1] not in data:
         return json.loads(data)
-    return json.loads(data, object_hook=_untag_float)
+    return json.loads(data, object_hook=_untag)
 
 
 # -- transactions -----------------------------------------------------------------------------

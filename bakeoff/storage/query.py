@@ -43,10 +43,18 @@ def shuffle_key(rowid: ColumnElement, seed: int) -> ColumnElement:
 class QueryBuilder:
     """The rows of a view: a source (table or subquery), filters, an order and a slice."""
 
-    def __init__(self, table: sa.Table, kinds: Mapping[str, str], dialect: str) -> None:
+    def __init__(self, table: sa.Table, kinds: Mapping[str, str], dialect: str,
+                 list_attributes: Mapping[str, Mapping[str, str]] | None = None, owner: str = "Dataset",
+                 list_kinds: Mapping[str, str] | None = None) -> None:
         self.table = table
         self.kinds = dict(kinds)
         self.dialect = dialect
+        #: ``{list column: {attribute: kind}}`` of the JSON lists of documents (``tags_pred.classifications``);
+        #: None: any attribute is read
+        self.list_attributes = None if list_attributes is None else {k: dict(v) for k, v in list_attributes.items()}
+        self.owner = owner
+        #: ``{list column: kind of its elements ("" if untyped)}``: sorts order lists as FiftyOne does
+        self.list_kinds = dict(list_kinds or {})
         self.source: sa.FromClause = table
         self.columns: dict[str, ColumnElement] = {name: table.c[name] for name in kinds}
         self.columns[ROWID] = table.c[ROWID]
@@ -54,20 +62,56 @@ class QueryBuilder:
         self.order: list[tuple[ColumnElement, bool]] = []  # (expression, descending)
         self.limit: int | None = None
         self.offset: int | None = None
-        self.compiler = ExpressionCompiler(self._resolve, dialect)
+        #: columns that select_fields()/exclude_fields() hid: NULL for later stages, unknown to reads
+        self.hidden: set[str] = set()
+        #: False while stages are applied: a path the view lacks reads as missing (FiftyOne's match, sort_by,
+        #: exists); True for reads (values, aggregations), where it raises UnknownFieldError
+        self.strict = False
+        self.compiler = ExpressionCompiler(self._resolve, dialect, self._element_kind)
 
     def _resolve(self, path: str) -> tuple[ColumnElement, str]:
-        try:
+        if path in self.columns and not (self.strict and path in self.hidden):
             return self.columns[path], self.kinds.get(path, "")
-        except KeyError:
-            parent, _, attr = path.rpartition(".")
-            if parent.count(".") == 1 and self.kinds.get(parent) == "json" and attr:
-                # an attribute across a list of documents: tags_pred.classifications.label -> ["cat", "dog"]
-                return list_of_attribute(self.columns[parent], attr, self.dialect), "json"
-            known = [p for p in self.kinds if p != ROWID]
-            raise UnknownFieldError(
-                f"unknown field {brief(path)} in expression.{suggest(path, known)} The fields are: {', '.join(known)}"
-            ) from None
+        parent, _, attr = path.rpartition(".")
+        if parent.count(".") == 1 and self.kinds.get(parent) == "json" and attr and parent not in self.hidden \
+                and (self.list_attributes is None or attr in self.list_attributes.get(parent, ())):
+            # an attribute across a list of documents: tags_pred.classifications.label -> ["cat", "dog"]
+            return list_of_attribute(self.columns[parent], attr, self.dialect), "json"
+        if not self.strict:  # a missing field, in every sample (as in FiftyOne)
+            if path in self.columns or path.partition(".")[0] in self.hidden:
+                return self._missing(path), self.kinds.get(path, "")
+            return sa.null(), ""
+        known = [p for p in self.kinds if p != ROWID and p not in self.hidden]
+        head = path.partition(".")[0]
+        if head in self.hidden:  # named by its top-level field, as FiftyOne
+            raise UnknownFieldError(f"{self.owner} has no field {brief(head)}: this view's select_fields() or "
+                                    f"exclude_fields() hides it. The fields are: {', '.join(known)}")
+        raise UnknownFieldError(f"{self.owner} has no field {brief(path)}.{suggest(path, known)} "
+                                f"The fields are: {', '.join(known)}")
+
+    def _element_kind(self, path: str) -> str | None:
+        """The kind of the elements of the list at ``path``, None if it is no list (or the view hides it)."""
+        if path.partition(".")[0] in self.hidden:
+            return None
+        if path in self.list_kinds:
+            return self.list_kinds[path]
+        parent, _, attr = path.rpartition(".")
+        if self.list_attributes is not None and attr in self.list_attributes.get(parent, ()):
+            return self.list_attributes[parent][attr]
+        return None
+
+    def _missing(self, path: str) -> ColumnElement:
+        """A typed NULL for a hidden column (typed: PostgreSQL needs the type of NULL in some functions)."""
+        column = self.columns.get(path)
+        return sa.null() if column is None else sa.cast(sa.null(), column.type)
+
+    def hide(self, columns: Sequence[str]) -> None:
+        """Hide these columns from the stages that follow (they read NULL) and from reads (unknown)."""
+        for name in columns:
+            if name in self.columns and name not in self.hidden:
+                self.columns[name] = self._missing(name)
+                self.hidden.add(name)
+        self.hidden.update(c.partition(".")[0] for c in columns)
 
     # -- stages ---------------------------------------------------------------------------
     def filter(self, expr) -> None:
@@ -79,7 +123,7 @@ class QueryBuilder:
         """Order by expressions (missing values first ascending, last descending); stable."""
         if self.limit is not None or self.offset is not None:
             self._wrap()
-        self.order = [(self.compiler.sortable(expr), bool(desc)) for expr, desc in keys]
+        self.order = [key for expr, desc in keys for key in self.compiler.sort_keys(expr, bool(desc))]
 
     def sort_by_position(self, path: str, values: Sequence[Any]) -> None:
         """Order by the position of each row's ``path`` value in ``values`` (others last)."""
@@ -123,7 +167,7 @@ class QueryBuilder:
         def resolve(name: str) -> tuple[ColumnElement, str]:
             if name.startswith("$"):
                 return self._resolve(name[1:])
-            return self._resolve(f"{path}.{self._attribute(path, name, attributes)}")
+            return self._resolve(f"{path}.{name}") if name in attributes else (sa.null(), "")
 
         keep = sa.and_(marker.is_not(None), ExpressionCompiler(resolve, self.dialect).predicate(expr))
         for column in [path, *(f"{path}.{a}" for a in attributes)]:
@@ -142,20 +186,15 @@ class QueryBuilder:
             def resolve(name: str) -> tuple[ColumnElement, str]:
                 if name.startswith("$"):
                     return self._resolve(name[1:])
-                kind = attributes[self._attribute(path, name, attributes)]
+                if name not in attributes:  # the labels have no such attribute: missing, as in FiftyOne
+                    return sa.null(), ""
+                kind = attributes[name]
                 return elements.attribute(name, kind), kind
             return ExpressionCompiler(resolve, self.dialect).predicate(expr)
 
         self.columns[path] = filter_list(column, predicate, self.dialect)
         if only_matches:
             self.where.append(sa.func.coalesce(json_length(self.columns[path], self.dialect), 0) > 0)
-
-    @staticmethod
-    def _attribute(path: str, name: str, attributes: Mapping[str, str]) -> str:
-        if name not in attributes:
-            raise UnknownFieldError(f"the labels of {path!r} have no attribute {brief(name)}.{suggest(name, attributes)} "
-                                    f"Their attributes are: {', '.join(attributes)} (sample fields: F('$field'))")
-        return name
 
     # -- queries --------------------------------------------------------------------------
     def _order_by(self) -> list[ColumnElement]:
@@ -167,8 +206,11 @@ class QueryBuilder:
 
     def select(self, paths: Sequence[str] | None = None) -> sa.Select:
         """Rows in order with the given columns (labelled by path); all columns by default."""
-        paths = list(self.columns) if paths is None else [*paths]
-        query = sa.select(*[self._resolve(p)[0].label(p) for p in paths]).select_from(self.source)
+        if paths is None:  # every column (hidden ones are NULL)
+            columns = [column.label(p) for p, column in self.columns.items()]
+        else:
+            columns = [self._resolve(p)[0].label(p) for p in paths]
+        query = sa.select(*columns).select_from(self.source)
         return self._finish(query, ordered=True)
 
     def select_expressions(self, exprs: Sequence[ColumnElement]) -> sa.Select:

@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from bakeoff._config import config
 from bakeoff.errors import StorageError
+from bakeoff.storage.catalog import count_field_writes
 
 
 class Float32Array(sa.types.TypeDecorator):
@@ -198,6 +199,7 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, A
     # None in every row are left out (they default to NULL)
     names = {n for row in rows for n, v in row.items() if v is not None}
     conn.execute(table.insert(), [{n: row.get(n) for n in names} for row in rows])
+    count_field_writes(conn, table.name)  # new samples change what every field holds
 
 
 def update_rows(conn: Connection, table: sa.Table, key: str, rows: Sequence[Mapping[str, Any]]) -> int:
@@ -215,6 +217,7 @@ def update_rows(conn: Connection, table: sa.Table, key: str, rows: Sequence[Mapp
     )
     params = [{"_key": row[key], **{f"_v{i}": row[n] for i, n in enumerate(names)}} for row in rows]
     result = conn.execute(statement.execution_options(synchronize_session=False), params)
+    count_field_writes(conn, table.name, names)
     return result.rowcount
 
 
@@ -224,12 +227,14 @@ def update_from_query(conn: Connection, table: sa.Table, values: Mapping[str, An
     statement = table.update().values(dict(values))
     if rowids is not None:
         statement = statement.where(table.c[ROWID].in_(rowids))
+    count_field_writes(conn, table.name, list(values))
     return conn.execute(statement).rowcount
 
 
 def delete_rows(conn: Connection, table: sa.Table, ids: Sequence[str]) -> None:
     for start in range(0, len(ids), 500):
         conn.execute(table.delete().where(table.c.id.in_(ids[start : start + 500])))
+    count_field_writes(conn, table.name)
 
 
 def iter_rows(

@@ -3,6 +3,7 @@ places where their SQL differs (NaN, long IN lists, list fields, text order, lon
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import subprocess
@@ -216,3 +217,22 @@ def test_booleans_count_as_zero_and_one_beside_numbers():
     assert dataset.match((F("ok") * 3) % 2 == 1).count() == 2
     assert dataset.bounds("ok") == (False, True)
     assert dataset.sum("ok") == 0 and dataset.mean("ok") is None  # as FiftyOne: sum and mean skip booleans
+
+
+def test_a_version_1_catalog_gains_field_write_counts():
+    fo.Dataset("v1", persistent=True).add_samples(
+        [fo.Sample(f"/{k}.jpg", gt=fo.Classification(label="a"), p=fo.Classification(label="a")) for k in range(3)])
+    gc.collect()  # no Dataset object outlives the engine it was loaded with
+    engine = get_engine(fo.config.database_uri)
+    with engine.begin() as conn:  # the catalog as bakeoff wrote it before counting writes
+        conn.exec_driver_sql("ALTER TABLE bakeoff_fields DROP COLUMN writes")
+        conn.execute(catalog.meta_table.update().values(value="1"))
+    dispose_engines()
+    with get_engine(fo.config.database_uri).connect() as conn:
+        assert catalog.catalog_version(conn) == catalog.SCHEMA_VERSION == 2
+        assert "writes" in {c["name"] for c in sa.inspect(conn).get_columns("bakeoff_fields")}
+    old = fo.load_dataset("v1")
+    old.evaluate_classifications("p", gt_field="gt", eval_key="e")
+    assert old.get_evaluation_info("e")["stale"] == []
+    old.set_values("p", [fo.Classification(label="b")] * 3)
+    assert old.get_evaluation_info("e")["stale"] == ["field 'p' changed after the evaluation ran"]

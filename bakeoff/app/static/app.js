@@ -375,6 +375,9 @@ async function goPage(step) {
 function evalMark(sample, field) {
   for (const [key, ev] of Object.entries(S.info.evaluations)) {
     if (ev.pred_field === field && key in sample.booleans && sample.booleans[key] !== null) {
+      if (ev.stale && ev.stale.length) {  // the stored right/wrong no longer describes the labels shown
+        return el("span", { class: "mark-stale", "data-testid": "mark-stale", title: `${key} is stale: ${ev.stale.join("; ")}; evaluate again`, text: "?" });
+      }
       return sample.booleans[key] ? el("span", { class: "mark-right", title: key, text: "✓" })
         : el("span", { class: "mark-wrong", title: key, text: "✗" });
     }
