@@ -49,6 +49,9 @@ BOOLEAN_KINDS = frozenset({"bool", "marker"})
 NON_TEXT_KINDS = NUMERIC_KINDS | BOOLEAN_KINDS | {"json", "datetime", "date", "f32array"}
 #: kinds whose values are not numbers: arithmetic refuses them (PostgreSQL would; SQLite would concatenate)
 NON_NUMBER_KINDS = frozenset({"string", "id", "json", "datetime", "date", "f32array"})
+#: where a type sorts in MongoDB's order (missing values come first): comparing values of two types
+#: is decided by their types alone, on both databases
+_TYPE_RANK = {"int": 1, "float": 1, "string": 2, "bool": 8, "marker": 8, "datetime": 9, "date": 9}
 #: kinds whose values are decoded after reading: an if_else() cannot mix them with another kind
 DECODED_KINDS = frozenset({"json", "datetime", "date", "f32array", "marker"})
 #: and/or chains longer than this become a balanced tree of groups (SQLite nests a flat chain one level per term)
@@ -185,11 +188,16 @@ class ExpressionCompiler:
         kinds = self.kind(a), self.kind(b)
         return "json" in kinds and kinds != ("json", "json")
 
+    def _type_ranks(self, a, b) -> tuple[int, int] | None:
+        """The places of both sides' types in MongoDB's order when they are known and differ, else None."""
+        ranks = _TYPE_RANK.get(self.kind(a)), _TYPE_RANK.get(self.kind(b))
+        return ranks if None not in ranks and ranks[0] != ranks[1] else None  # type: ignore[return-value]
+
     def visit_eq(self, a, b):
         if _is_none(a) or _is_none(b):
             return self.value(b if _is_none(a) else a).is_(None)
-        if self._list_against_scalar(a, b):
-            return sa.false()
+        if self._list_against_scalar(a, b) or self._type_ranks(a, b):
+            return sa.false()  # values of different types are never equal (True is not 1, "1" is not 1)
         left, right = self._pair(a, b)
         if self.dialect == "postgresql" and (column := _against_constant(left, right)) is not None:
             # same truth as IS NOT DISTINCT FROM, but an index on the column can answer it
@@ -199,7 +207,7 @@ class ExpressionCompiler:
     def visit_ne(self, a, b):
         if _is_none(a) or _is_none(b):
             return self.value(b if _is_none(a) else a).is_not(None)
-        if self._list_against_scalar(a, b):
+        if self._list_against_scalar(a, b) or self._type_ranks(a, b):
             return sa.true()
         left, right = self._pair(a, b)
         if self.dialect == "postgresql" and (column := _against_constant(left, right)) is not None:
@@ -218,8 +226,15 @@ class ExpressionCompiler:
             if below:
                 return sa.false() if strict else value.is_(None)
             return value.is_not(None) if strict else sa.true()
-        left, right = self._pair(a, b, ordered=True)
-        compare = {"lt": left < right, "le": left <= right, "gt": left > right, "ge": left >= right}[op]
+        ranks = self._type_ranks(a, b)
+        if ranks is not None:  # different types order by type (numbers < text < booleans < dates), as MongoDB's
+            left, right = self.value(a), self.value(b)
+            holds = {"lt": ranks[0] < ranks[1], "le": ranks[0] <= ranks[1],
+                     "gt": ranks[0] > ranks[1], "ge": ranks[0] >= ranks[1]}[op]
+            compare = sa.true() if holds else sa.false()
+        else:
+            left, right = self._pair(a, b, ordered=True)
+            compare = {"lt": left < right, "le": left <= right, "gt": left > right, "ge": left >= right}[op]
 
         def missing(v):  # None for a bound value that is present: it needs no test
             return None if isinstance(v, sa.BindParameter) and v.value is not None else v.is_(None)

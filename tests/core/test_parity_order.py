@@ -1,0 +1,51 @@
+"""Comparisons across types and with missing values follow MongoDB's order, pinned against FiftyOne 1.22.1.
+
+MongoDB orders missing < numbers < text < booleans < dates: ``F("ok") == 1`` matches no boolean,
+``F("s") > 3`` matches every string, ``F("x") < 3`` matches the samples without ``x``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+import bakeoff as fo
+from bakeoff import ViewField as F
+
+ROWS = [dict(ok=True, n=1, s="a", d=datetime(2020, 1, 1)), dict(ok=False, n=5, s="b", d=datetime(2021, 1, 1)), dict()]
+
+# (name, expression, indexes of the rows FiftyOne matched)
+CASES = [
+    ("ok==1", F("ok") == 1, []),
+    ("ok!=1", F("ok") != 1, [0, 1, 2]),
+    ("ok<1", F("ok") < 1, [2]),
+    ("ok>1", F("ok") > 1, [0, 1]),
+    ("ok>=0", F("ok") >= 0, [0, 1]),
+    ("n==True", F("n") == True, []),  # noqa: E712
+    ("n<True", F("n") < True, [0, 1, 2]),
+    ("s<3", F("s") < 3, [2]),
+    ("s>3", F("s") > 3, [0, 1]),
+    ("n<'a'", F("n") < "a", [0, 1, 2]),
+    ("s==1", F("s") == 1, []),
+    ("d>1", F("d") > 1, [0, 1]),
+    ("d<'x'", F("d") < "x", [2]),
+    ("ok<'x'", F("ok") < "x", [2]),
+    ("ok<d", F("ok") < F("d"), [0, 1]),
+    ("n<s", F("n") < F("s"), [0, 1]),
+    ("s>=n", F("s") >= F("n"), [0, 1, 2]),
+    ("ok<=n", F("ok") <= F("n"), [2]),
+]
+
+
+@pytest.fixture
+def dataset():
+    ds = fo.Dataset()
+    ds.add_samples([fo.Sample(f"/{i}.jpg", **row) for i, row in enumerate(ROWS)])
+    return ds
+
+
+@pytest.mark.parametrize(("name", "expr", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_mixed_type_comparisons_match_fiftyone(dataset, name, expr, expected):
+    assert sorted(int(p[1]) for p in dataset.match(expr).values("filepath")) == expected
+    assert dataset.match(~expr).count() == len(ROWS) - len(expected)  # never NULL: negation takes the rest
