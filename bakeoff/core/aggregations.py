@@ -94,13 +94,13 @@ def _is_list_field(collection, expr) -> bool:
         return False
     from bakeoff.core.fields import ListField
 
-    schema, _ = collection._root()._sync()
+    schema = collection._view_schema()  # what this view shows (select_fields/exclude_fields applied)
     return expr.args[0] in schema and isinstance(schema.field(expr.args[0]), ListField)
 
 
 def _element_kind(collection, expr) -> str | None:
     """The storage kind of a list field's elements (None: untyped)."""
-    schema, _ = collection._root()._sync()
+    schema = collection._view_schema()
     element = getattr(schema.field(expr.args[0]), "field", None)
     if element is None:
         return None
