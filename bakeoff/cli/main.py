@@ -10,7 +10,9 @@ module only wires the groups together and turns user errors into one line::
 
 User errors (any :class:`bakeoff.BakeoffError`, bad usage) print ``error: ...``
 on stderr and exit 1 (2 for bad usage), without a traceback; ``--debug`` (or
-``BAKEOFF_DEBUG=1``) re-raises bakeoff's errors for developers.
+``BAKEOFF_DEBUG=1``) re-raises bakeoff's errors for developers. Errors and logged
+warnings speak the CLI's spelling (``--overwrite``, not ``overwrite=True``: see
+:mod:`bakeoff.cli.spelling`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bakeoff.cli.datasets import datasets
 from bakeoff.cli.demo import app, demo
 from bakeoff.cli.evaluation import compare, evaluate
 from bakeoff.cli.models import apply
+from bakeoff.cli.spelling import CliFormatter, to_cli
 from bakeoff.cli.zoo import zoo
 
 
@@ -49,10 +52,10 @@ class BakeoffGroup(click.Group):
             code = result if isinstance(result, int) else 0
         except click.UsageError as error:
             command = error.ctx.command_path if error.ctx is not None else "bakeoff"
-            click.echo(f"error: {error.format_message()} (see '{command} --help')", err=True)
+            click.echo(f"error: {to_cli(error.format_message())} (see '{command} --help')", err=True)
             code = error.exit_code
         except click.ClickException as error:
-            click.echo(f"error: {error.format_message()}", err=True)
+            click.echo(f"error: {to_cli(error.format_message())}", err=True)
             code = error.exit_code
         except click.Abort as error:
             interrupted = isinstance(error.__cause__, KeyboardInterrupt)  # Ctrl-C, not a "no" to a question
@@ -75,7 +78,9 @@ def cli(verbose: bool, debug: bool) -> None:
     Example, the whole bake-off offline on bakeoff's demo models:
         bakeoff demo
     """
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(CliFormatter("%(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
 
 
 for command in (datasets, zoo, apply, evaluate, compare, demo, app):

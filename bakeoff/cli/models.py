@@ -93,11 +93,25 @@ def resolve_classes(dataset: fo.Dataset, classes_from: str | None, classes: str 
         where = f"{value!r} names no class; use e.g. --classes cat,dog"
     else:
         lines = Path(value).read_text(encoding="utf-8").splitlines()
-        names = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        numbered = [(n, line.strip()) for n, line in enumerate(lines, 1)
+                    if line.strip() and not line.lstrip().startswith("#")]
+        names = [name for _, name in numbered]
         where = f"{str(value)!r} has no class names; write one class per line"
+        _refuse_duplicates(names, option, lambda name: "lines " + ", ".join(str(n) for n, c in numbered if c == name))
     if not names:
         raise click.BadParameter(where, param_hint=option)
+    if option == "--classes":
+        _refuse_duplicates(names, option, lambda name: f"{names.count(name)} times")
     return names
+
+
+def _refuse_duplicates(names: list[str], option: str, where: Any) -> None:
+    """A usage error naming each class given more than once and where (``where(name)``)."""
+    seen: set[str] = set()
+    dupes = [n for n in names if n in seen or seen.add(n)]
+    if dupes:
+        listed = "; ".join(f"{name!r} ({where(name)})" for name in dict.fromkeys(dupes))
+        raise click.BadParameter(f"a class is given more than once: {listed}; give each class once", param_hint=option)
 
 
 def _check_target_field(dataset: fo.Dataset, field: str, overwrite: bool, model: Any = None) -> None:
@@ -117,14 +131,25 @@ def _check_target_field(dataset: fo.Dataset, field: str, overwrite: bool, model:
         return
     if field in dataset.list_model_runs():
         config = dataset.get_model_run_info(field)["config"] or {}
-        if config.get("fingerprint") == model.fingerprint and config.get("classes") == model.classes:
-            return  # the same model and classes: resume, or nothing left to do
+        if (config.get("fingerprint"), config.get("classes"), config.get("prompts")) == \
+                (model.fingerprint, model.classes, model.prompts()):
+            return  # the same model, classes and prompts: resume, or nothing left to do
         what = f"the predictions of {config.get('model', 'another model')}"
+        if (config.get("fingerprint"), config.get("classes")) == (model.fingerprint, model.classes):
+            what += " with other prompts"
     else:
         what = "values that are not this model's predictions"
     raise click.BadParameter(
         f"field {field!r} of dataset {dataset.name!r} holds {what}; pass --overwrite to replace them, "
         "or write to another field", param_hint="--field")
+
+
+def failure_paths(dataset: fo.Dataset, failures: dict[str, str]) -> dict[str, str]:
+    """A run's failures (sample id -> reason) keyed by the image's path instead, in the dataset's order."""
+    if not failures:
+        return {}
+    view = dataset.select(list(failures))
+    return {path: failures[sample_id] for sample_id, path in zip(view.values("id"), view.values("filepath"), strict=True)}
 
 
 def _check_templates(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -151,6 +176,8 @@ def _check_templates(ctx: click.Context, param: click.Parameter, value: str | No
 @click.option("--prompt", "text_prompt", metavar="TEXT", help="Prompt before each class name (default 'A photo of').")
 @click.option("--templates", callback=_check_templates, metavar="SET",
               help=f"Prompt template set ({', '.join(list_template_sets())}) or one template with '{{}}'.")
+@click.option("--raw-class-names", is_flag=True,
+              help="Put class names in prompts as they are ('car_side'), not as words ('car side', the default).")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Images per batch.")
 @click.option("--store-logits", is_flag=True, help="Also store every class's logit (needed for top-k).")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it goes to stderr otherwise).")
@@ -158,11 +185,15 @@ def _check_templates(ctx: click.Context, param: click.Parameter, value: str | No
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary only.")
 def apply(dataset: str, model_name: str, model_args: dict[str, Any], label_field: str, classes_from: str | None,
           classes: str | None, classes_file: Path | None, text_prompt: str | None, templates: str | None,
-          batch_size: int | None, store_logits: bool, no_progress: bool, overwrite: bool, as_json: bool) -> None:
+          raw_class_names: bool, batch_size: int | None, store_logits: bool, no_progress: bool, overwrite: bool,
+          as_json: bool) -> None:
     """Apply a zero-shot zoo model to every image of DATASET.
 
     Exactly one of --classes-from, --classes and --classes-file gives the classes.
-    An interrupted run resumes when the same command is run again.
+    Prompts write class names as words ('A photo of car side' for the label
+    'car_side'; --raw-class-names to keep them as they are); the run info
+    records the prompts used. An interrupted run resumes when the same command
+    is run again.
 
     \b
     Example:
@@ -174,22 +205,34 @@ def apply(dataset: str, model_name: str, model_args: dict[str, Any], label_field
     class_names = resolve_classes(loaded, classes_from, classes, classes_file)
     if templates is not None:
         model_args = {**model_args, "templates": templates}
-    model = foz.load_zoo_model(model_name, classes=class_names, text_prompt=text_prompt, **model_args)
+    if raw_class_names:
+        model_args = {**model_args, "clean_class_names": False}
+    progress = False if no_progress else None
+    model = foz.load_zoo_model(model_name, classes=class_names, text_prompt=text_prompt, progress=progress,
+                               **model_args)
     _check_target_field(loaded, label_field, overwrite, model)
     summary = loaded.apply_model(model, label_field=label_field, store_logits=store_logits, batch_size=batch_size,
-                                 progress=False if no_progress else None)
-    results = loaded.get_model_run_info(label_field)["results"] or {}
+                                 progress=progress)
+    run = loaded.get_model_run_info(label_field)
+    results, config = run["results"] or {}, run["config"] or {}
+    failures = failure_paths(loaded, results.get("failures") or {})
     report = {"dataset": loaded.name, "field": label_field, "model": model_name, "model_args": model_args,
               "num_classes": len(class_names), "num_samples": len(loaded), "processed": summary.num_samples,
-              "failed": results.get("num_failed", summary.failed), "failures": results.get("failures", {}),
-              "duration_s": round(summary.duration_s, 3)}
+              "failed": results.get("num_failed", summary.failed), "failures": failures,
+              "prompts": dict(zip(class_names, config.get("prompts") or [], strict=False)),
+              "prompt_collisions": config.get("prompt_collisions", []), "duration_s": round(summary.duration_s, 3)}
     if as_json:
         echo_json(report)
         return
     click.echo(f"applied {model_name} to {report['processed']} of {report['num_samples']} samples of "
                f"{loaded.name!r} into field {label_field!r} ({len(class_names)} classes) "
                f"in {summary.duration_s:.1f} s; {report['failed']} failed")
-    for sample_id, reason in list(report["failures"].items())[:5]:
-        click.echo(f"    failed {sample_id}: {reason}")
+    shown = [f"{prompts[0]!r}" + (f" (+{len(prompts) - 1} more)" if len(prompts) > 1 else "")
+             for prompts in list(report["prompts"].values())[:3]]
+    click.echo(f"prompts: {', '.join(shown)}{', ...' if len(class_names) > 3 else ''}")
+    for path, reason in list(failures.items())[:5]:
+        click.echo(f"    failed {path}: {reason.replace(f' {path!r}', '')}")
+    if len(failures) > 5:
+        click.echo(f"    ... and {len(failures) - 5} more (all of them: add --json)")
     click.echo(f"run info: bakeoff datasets info {loaded.name} (Python: dataset.get_model_run_info({label_field!r}))")
     click.echo(f"next: bakeoff evaluate {loaded.name} {label_field}")

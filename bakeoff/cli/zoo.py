@@ -9,7 +9,7 @@ import click
 
 import bakeoff.zoo as foz
 from bakeoff.cli.output import echo_json, echo_label_summary, echo_table
-from bakeoff.models.zoo import list_zoo_models, zoo_model_info
+from bakeoff.models.zoo import list_zoo_models, zoo_model_info, zoo_model_offline
 from bakeoff.zoo.datasets import get_zoo_dataset
 
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON only.")
@@ -37,18 +37,16 @@ def zoo_dataset_rows() -> list[dict[str, Any]]:
     return rows
 
 
-def library_of(info: dict[str, Any]) -> str:
-    """The library a zoo model loads through, from the loader arguments it takes."""
-    return "transformers" if "name_or_path" in info["arguments"] else "open_clip"
-
-
 def zoo_model_rows(pattern: str | None = None) -> list[dict[str, Any]]:
-    """One row per zoo model matching ``pattern``: name, library, base loader, defaults, description."""
+    """One row per zoo model matching ``pattern``: name, library, base loader, defaults, description, and
+    whether its weights (with its defaults) are on this machine (``offline``: True, False or None if unknown,
+    ``weights``: where, or what the first load downloads). Imports neither torch nor the model libraries."""
     rows = []
     for name in list_zoo_models(pattern):
         info = zoo_model_info(name)
-        rows.append({"name": name, "library": library_of(info), "base": info["base"],
-                     "defaults": info["defaults"], "description": info["description"]})
+        offline, where = zoo_model_offline(name)
+        rows.append({"name": name, "library": info["library"], "base": info["base"], "offline": offline,
+                     "weights": where, "defaults": info["defaults"], "description": info["description"]})
     return rows
 
 
@@ -81,6 +79,11 @@ zoo.add_command(click.Command("list", callback=datasets_.callback, params=datase
 def models(pattern: str | None, as_json: bool) -> None:
     """Zoo models (loaders and named configurations), optionally matching a glob PATTERN.
 
+    The 'offline' column says whether the model's weights (with its default
+    arguments) are on this machine: yes (works without a network), no (the
+    first load downloads them; --json says from where) or ? (only the library
+    can tell: load it once to see).
+
     \b
     Example:
         bakeoff zoo models 'demo-*'
@@ -89,7 +92,8 @@ def models(pattern: str | None, as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
-    echo_table(rows, ["name", "library", "description"], empty=f"no zoo model matches {pattern!r}")
+    shown = [{**row, "offline": {True: "yes", False: "no", None: "?"}[row["offline"]]} for row in rows]
+    echo_table(shown, ["name", "library", "offline", "description"], empty=f"no zoo model matches {pattern!r}")
 
 
 @zoo.command()

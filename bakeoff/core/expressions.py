@@ -409,9 +409,11 @@ def check_literal(value: Any) -> Any:
     returns it as stored.
 
     NaN becomes None: both databases store NaN as missing, so a NaN literal means "missing" on both.
+    Inside a list (``is_in``, ``contains``) a NaN is left out: ``is_in([1, None])`` matches missing
+    values as FiftyOne's does, but FiftyOne's ``is_in([1, nan])`` does not, and no value equals NaN.
     """
     if isinstance(value, list):
-        return [_check_scalar(v) for v in value]
+        return [_check_scalar(v) for v in value if not (isinstance(v, float) and math.isnan(v))]
     return _check_scalar(value)
 
 

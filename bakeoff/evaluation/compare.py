@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bakeoff.core.expressions import ViewField as F
-from bakeoff.errors import BakeoffError, LabelErrorsError
+from bakeoff.errors import BakeoffError, InvalidOptionError, LabelErrorsError
 from bakeoff.evaluation.classification import DEFAULT_MISSING, ClassificationResults, _check_label_field
 from bakeoff.evaluation.label_errors import DEFAULT_MIN_SCORE, LabelErrorScores, check_min_score, score_label_errors
 from bakeoff.evaluation.label_errors import METHOD as LABEL_ERROR_METHOD
@@ -42,8 +42,23 @@ def classification_fields(collection: SampleCollection, gt_field: str) -> list[s
 
 
 def compare(collection: SampleCollection, pred_fields: list[str] | None = None, gt_field: str = "ground_truth",
-            missing: str | None = None, confidence_level: float = 0.95, seed: int | None = 0) -> Comparison:
-    """Compare prediction fields (default: every Classification field but ``gt_field``)."""
+            missing: str | None = None, confidence_level: float = 0.95, seed: int | None = 0, *,
+            fields: list[str] | None = None) -> Comparison:
+    """Compare prediction fields (default: every Classification field but ``gt_field``).
+
+    ``fields=`` is another name for ``pred_fields`` (the CLI's ``--fields``); give one of them.
+
+    Example::
+
+        comparison = compare(dataset, fields=["clip", "siglip"])
+    """
+    if fields is not None:
+        if pred_fields is not None:
+            raise InvalidOptionError(f"got pred_fields={pred_fields!r} and fields={fields!r}: they are the same "
+                                     "argument; give one of them")
+        pred_fields = fields
+    if isinstance(pred_fields, str):
+        pred_fields = [pred_fields]
     return Comparison(collection, pred_fields, gt_field, missing, confidence_level, seed)
 
 

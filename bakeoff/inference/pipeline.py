@@ -76,10 +76,14 @@ class Task:
 
     def run_config(self, batch_size: int) -> dict[str, Any]:
         model = self.model
-        return {"model": repr(model), "fingerprint": model.fingerprint, "scorer": model.scorer.to_config(),
-                "classes": model.classes,
-                "prompts": model.prompts(), "store_logits": self.store_logits,
-                "confidence_thresh": self.confidence_thresh, "batch_size": batch_size}
+        config = {"model": repr(model), "fingerprint": model.fingerprint, "scorer": model.scorer.to_config(),
+                  "classes": model.classes,
+                  "prompts": model.prompts(), "store_logits": self.store_logits,
+                  "confidence_thresh": self.confidence_thresh, "batch_size": batch_size}
+        collisions = model.prompt_collisions() if hasattr(model, "prompt_collisions") else []
+        if collisions:  # classes every image scores alike (the model warned when it encoded the prompts)
+            config["prompt_collisions"] = collisions
+        return config
 
 
 @dataclass

@@ -31,7 +31,9 @@ from bakeoff.models.prompts import (
     TEXT_EMBEDDINGS,
     PromptSpec,
     TextEmbeddingCache,
+    describe_collisions,
     ensemble,
+    prompt_collisions,
 )
 from bakeoff.models.scoring import Scorer, top_predictions
 
@@ -106,7 +108,8 @@ class ZeroShotModel:
         templates: a template set name (``"openai_imagenet"``, ``"simple"``) or
             list of templates; several make an ensemble.
         class_prompts: ``{class: [prompts]}`` overriding the templates per class.
-        clean_class_names: ``"car_side"`` -> ``"car side"`` before prompting.
+        clean_class_names: ``"car_side"`` -> ``"car side"`` in the prompts (default; the labels
+            stay the class names); ``False`` puts the raw names in the prompts, as FiftyOne does.
         device: ``"cuda"``, ``"cpu"``, ``"cuda:1"``...; default CUDA when present.
         precision: ``"fp32"``, ``"fp16"`` or ``"bf16"``; default fp16 on GPU, fp32 on CPU.
         text_batch_size: prompts per text-tower call.
@@ -124,7 +127,7 @@ class ZeroShotModel:
         text_prompt: str | None = None,
         templates: str | Sequence[str] | None = None,
         class_prompts: Mapping[str, str | Sequence[str]] | None = None,
-        clean_class_names: bool = False,
+        clean_class_names: bool = True,
         device: str | None = None,
         precision: str | None = None,
         text_batch_size: int = 256,
@@ -136,7 +139,7 @@ class ZeroShotModel:
         self.cache = TEXT_EMBEDDINGS if cache is None else cache
         self._prompt_spec = PromptSpec.build(text_prompt, templates, class_prompts, clean_class_names)
         self._classes: list[str] | None = None
-        self._class_embeddings: tuple[Any, np.ndarray] | None = None
+        self._class_embeddings: tuple[Any, np.ndarray, list[dict]] | None = None
         self.classes = classes
 
     # ---- hooks for adapters -------------------------------------------------
@@ -186,7 +189,7 @@ class ZeroShotModel:
         text_prompt: str | None = None,
         templates: str | Sequence[str] | None = None,
         class_prompts: Mapping[str, str | Sequence[str]] | None = None,
-        clean_class_names: bool = False,
+        clean_class_names: bool = True,
     ) -> None:
         """Replace the prompt settings (arguments as in the constructor).
 
@@ -316,7 +319,8 @@ class ZeroShotModel:
     def text_embeddings(self) -> np.ndarray:
         """One embedding per current class (ensembled over its prompts), ``[n_classes, d]``.
 
-        Computed once per classes/prompt settings.
+        Computed once per classes/prompt settings; classes whose embeddings collide (see
+        :meth:`prompt_collisions`) are named in a logged warning then.
         """
         key = (tuple(self._require_classes()), self._prompt_spec, self.fingerprint)
         if self._class_embeddings is None or self._class_embeddings[0] != key:
@@ -325,8 +329,27 @@ class ZeroShotModel:
             emb = self.encode_texts(flat)
             if len(flat) != len(per_class):
                 emb = ensemble(emb, [len(g) for g in per_class])
-            self._class_embeddings = (key, emb)
+            collisions = prompt_collisions(list(key[0]), per_class, emb)
+            if collisions:
+                logger.warning("%s: %s", self.fingerprint, describe_collisions(collisions))
+            self._class_embeddings = (key, emb, collisions)
         return self._class_embeddings[1]
+
+    def prompt_collisions(self) -> list[dict]:
+        """Groups of current classes this model cannot tell apart: identical prompts, or class
+        embeddings with cosine similarity >= :data:`~bakeoff.models.prompts.COLLISION_THRESHOLD`.
+
+        Every image gets the same score for the classes of a group. Each group is
+        ``{"classes": [...], "cosine": float, "same_prompts": bool}``.
+
+        Example::
+
+            >>> model.classes = ["Faces", "Faces_easy", "car_side"]      # doctest: +SKIP
+            >>> model.prompt_collisions()                                # doctest: +SKIP
+            [{'classes': ['Faces', 'Faces_easy'], 'cosine': 0.9996, 'same_prompts': False}]
+        """
+        self.text_embeddings()
+        return [dict(group) for group in self._class_embeddings[2]]
 
     # ---- scoring --------------------------------------------------------------
     def score(self, image_emb: np.ndarray, text_emb: np.ndarray | None = None) -> np.ndarray:

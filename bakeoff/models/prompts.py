@@ -10,16 +10,24 @@ One :class:`PromptSpec` says how each class becomes text:
   (Radford et al. 2021).
 - ``class_prompts``: ``{class: [prompts]}`` for classes that need their own
   wording; the other classes use the templates.
-- ``clean_class_names``: ``"tennis-shoes"`` -> ``"tennis shoes"``; off by default
-  so results match FiftyOne's.
+- ``clean_class_names`` (on by default): the class name is written as words in the
+  prompt, :func:`clean_class_name`: ``"car_side"`` -> ``"car side"``; the labels
+  stay the class names as given. ``clean_class_names=False`` puts the raw name in
+  the prompt, as FiftyOne does (``"A photo of car_side"``).
+
+Models cannot tell apart classes whose prompts encode to the same text embedding
+(identical prompts after cleaning, or words a small tokenizer does not know):
+:func:`prompt_collisions` finds them.
 
 Example::
 
     >>> spec = PromptSpec(text_prompt="A photo of")
     >>> spec.prompts_for(["dog", "car_side"])
-    [['A photo of dog'], ['A photo of car_side']]
-    >>> PromptSpec(templates=["a {}.", "art of the {}."], clean_class_names=True).prompts_for(["car_side"])
+    [['A photo of dog'], ['A photo of car side']]
+    >>> PromptSpec(templates=["a {}.", "art of the {}."]).prompts_for(["car_side"])
     [['a car side.', 'art of the car side.']]
+    >>> PromptSpec(text_prompt="A photo of", clean_class_names=False).prompts_for(["car_side"])
+    [['A photo of car_side']]
 """
 
 from __future__ import annotations
@@ -38,18 +46,36 @@ from bakeoff.models.templates import as_templates
 DEFAULT_TEXT_PROMPT = "A photo of"
 """FiftyOne's default ``text_prompt`` for its zero-shot models."""
 
+COLLISION_THRESHOLD = 0.999
+"""Cosine similarity of two classes' text embeddings above which a model cannot tell them apart."""
+
 _SEPARATORS = re.compile(r"[_\-\s]+")
+# a lower-case run of two or more letters followed by a capitalised word: "tennisShoes", not "iPhone" or "McDonald"
+_CAMEL = re.compile(r"(?<=[a-z]{2})([A-Z])(?=[a-z])")
+# an all-capitals word of five or more letters is a shouted word ("BACKGROUND"), shorter ones acronyms ("TV", "USB")
+_SHOUTED = re.compile(r"\b[A-Z]{5,}\b")
 
 
 def clean_class_name(name: str) -> str:
-    """A class name as words: underscores and hyphens become spaces, runs collapse.
+    """A folder-style class name as words for a prompt (the label itself is never changed).
+
+    The rules, in order: a camelCase boundary becomes a space and the next word is
+    lower-cased (``"tennisShoes"`` -> ``"tennis shoes"``; not after a single lower-case
+    letter: ``"iPhone"`` stays); underscores, hyphens and runs of white space become
+    one space; an all-capitals word of five or more letters is lower-cased
+    (``"BACKGROUND"``; shorter ones are acronyms: ``"TV"``, ``"USB"``). Nothing else
+    changes: ``"Faces_easy"`` -> ``"Faces easy"``. Words a dataset means otherwise
+    (Caltech-101's ``BACKGROUND_Google`` is clutter, not Google) need their own
+    prompt: ``class_prompts={"BACKGROUND_Google": "a photo of clutter"}``.
 
     Example::
 
-        >>> clean_class_name("tennis-shoes"), clean_class_name("car_side")
-        ('tennis shoes', 'car side')
+        >>> clean_class_name("car_side"), clean_class_name("tennisShoes"), clean_class_name("BACKGROUND_Google")
+        ('car side', 'tennis shoes', 'background Google')
     """
-    return _SEPARATORS.sub(" ", name).strip()
+    words = _CAMEL.sub(lambda m: " " + m.group(1).lower(), name)
+    words = _SEPARATORS.sub(" ", words).strip()
+    return _SHOUTED.sub(lambda m: m.group(0).lower(), words)
 
 
 @dataclass(frozen=True)
@@ -58,13 +84,14 @@ class PromptSpec:
 
     ``templates`` wins over ``text_prompt`` when both are given. With neither,
     FiftyOne's default ``"A photo of"`` applies; ``text_prompt=""`` means the
-    bare class name.
+    bare class name. Class names are cleaned into words unless
+    ``clean_class_names=False``.
     """
 
     text_prompt: str | None = None
     templates: tuple[str, ...] | None = None
     class_prompts: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    clean_class_names: bool = False
+    clean_class_names: bool = True
 
     @classmethod
     def build(
@@ -72,7 +99,7 @@ class PromptSpec:
         text_prompt: str | None = None,
         templates: str | Sequence[str] | None = None,
         class_prompts: Mapping[str, str | Sequence[str]] | None = None,
-        clean_class_names: bool = False,
+        clean_class_names: bool = True,
     ) -> PromptSpec:
         """Check and normalize user arguments into a spec.
 
@@ -121,6 +148,73 @@ class PromptSpec:
             # replace() rather than format(): class names may contain braces
             result.append([t.replace("{}", words, 1) for t in templates])
         return result
+
+
+def prompt_collisions(classes: Sequence[str], prompts: Sequence[Sequence[str]], embeddings: np.ndarray,
+                      threshold: float = COLLISION_THRESHOLD) -> list[dict]:
+    """Groups of classes whose class embeddings are (nearly) the same: a model cannot tell them apart.
+
+    Two classes collide when their prompts are identical or the cosine similarity of their
+    (normalized) embeddings is at least ``threshold``; collisions chain into groups. Each group:
+    ``{"classes": [...], "cosine": lowest similarity in the group, "same_prompts": bool}``.
+
+    Example::
+
+        >>> e = np.array([[1, 0], [1, 1e-4], [0, 1]], dtype=np.float32)
+        >>> prompt_collisions(["cat", "kitty", "dog"], [["a cat"], ["a kitty"], ["a dog"]], e)
+        [{'classes': ['cat', 'kitty'], 'cosine': 1.0, 'same_prompts': False}]
+    """
+    emb = np.asarray(embeddings, dtype=np.float32)
+    emb = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
+    parent = list(range(len(classes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    pairs: list[tuple[int, int]] = []
+    by_prompts: dict[tuple[str, ...], int] = {}
+    for i, group in enumerate(prompts):
+        j = by_prompts.setdefault(tuple(group), i)
+        if j != i:
+            pairs.append((j, i))
+    for start in range(0, len(emb), 1024):  # blocks: [1024, n] similarities at a time, not [n, n]
+        sims = emb[start : start + 1024] @ emb.T
+        rows, cols = np.nonzero(sims >= threshold)
+        pairs.extend((start + int(r), int(c)) for r, c in zip(rows, cols, strict=True) if start + r < c)
+    for i, j in pairs:
+        parent[root(j)] = root(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(classes)):
+        groups.setdefault(root(i), []).append(i)
+    result = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        block = emb[members] @ emb[members].T
+        result.append({"classes": [classes[i] for i in members], "cosine": round(float(block.min()), 4),
+                       "same_prompts": len({tuple(prompts[i]) for i in members}) == 1})
+    return result
+
+
+def describe_collisions(collisions: Sequence[Mapping]) -> str:
+    """One sentence naming the colliding classes, for a warning (``""`` when none).
+
+    Example::
+
+        >>> describe_collisions([{"classes": ["Faces", "Faces_easy"], "cosine": 1.0, "same_prompts": False}])
+        "classes the model cannot tell apart (text embeddings with cosine similarity >= 0.999): ['Faces', 'Faces_easy'] (cosine 1.0); give them distinct prompts with class_prompts= or merge them"
+    """
+    if not collisions:
+        return ""
+    shown = "; ".join(f"{brief(c['classes'][:6], 200)}"
+                      + (" (identical prompts)" if c["same_prompts"] else f" (cosine {c['cosine']})")
+                      for c in collisions[:5])
+    more = f"; and {len(collisions) - 5} more groups" if len(collisions) > 5 else ""
+    return (f"classes the model cannot tell apart (text embeddings with cosine similarity >= {COLLISION_THRESHOLD}): "
+            f"{shown}{more}; give them distinct prompts with class_prompts= or merge them")
 
 
 def ensemble(prompt_embeddings: np.ndarray, groups: Sequence[int]) -> np.ndarray:

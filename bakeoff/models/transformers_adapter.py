@@ -30,6 +30,7 @@ import torch
 from bakeoff.errors import UnsafeModelError
 from bakeoff.models.base import ZeroShotModel, resolve_device, resolve_precision
 from bakeoff.models.errors import ModelConfigError, ModelNotFoundError, tokenizer_dependency_error
+from bakeoff.models.library_output import token_id_warnings
 from bakeoff.models.offline import file_identity, find_hub_folder, require_network
 from bakeoff.models.safety import (
     NO_REMOTE_CODE,
@@ -173,8 +174,10 @@ def load_transformers_model(
 
     device = resolve_device(device)
     precision = resolve_precision(device, precision)
-    config = _load_config(source)
-    model = _load_model(source, config)
+    with token_id_warnings() as held:  # transformers 5 warns about its own default SigLIP config on every load
+        config = _load_config(source)
+        model = _load_model(source, config)
+    held.release(config)
     for name in ("get_image_features", "get_text_features"):
         if not hasattr(model, name):
             raise ModelConfigError(

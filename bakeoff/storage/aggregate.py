@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from bakeoff.storage.compiler import BOOLEAN_KINDS, NUMERIC_KINDS, UnsupportedExpressionError, json_array_or_null
 from bakeoff.storage.engine import read
@@ -224,7 +224,8 @@ def _moments(builder: QueryBuilder, op: Operand) -> list[ColumnElement]:
     if builder.dialect == "postgresql":
         columns.append(sa.func.sum(sa.cast(op.integer, sa.Numeric())))  # numeric: exact, never overflows
     else:  # quotient and remainder truncate toward zero in SQLite: integer = q * 2**32 + r exactly
-        columns += [sa.func.sum(op.integer.op("/")(_SPLIT)), sa.func.sum(op.integer.op("%")(_SPLIT))]
+        whole = Grouping(op.integer)  # parenthesized: a custom op binds tighter than the "-" of F("x") - 10
+        columns += [sa.func.sum(whole.op("/")(_SPLIT)), sa.func.sum(whole.op("%")(_SPLIT))]
     columns += [sa.func.sum(finite), shift, sa.func.sum(shifted), sa.func.sum(shifted * shifted)]
     return columns
 

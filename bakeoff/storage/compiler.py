@@ -191,7 +191,10 @@ class ExpressionCompiler:
     def _type_ranks(self, a, b) -> tuple[int, int] | None:
         """The places of both sides' types in MongoDB's order when they are known and differ, else None."""
         ranks = _TYPE_RANK.get(self.kind(a)), _TYPE_RANK.get(self.kind(b))
-        return ranks if None not in ranks and ranks[0] != ranks[1] else None  # type: ignore[return-value]
+        if None in ranks or ranks[0] == ranks[1]:
+            return None
+        self.value(a), self.value(b)  # still compiled: an op on the wrong kind (F("s") + "x") is an error
+        return ranks  # type: ignore[return-value]
 
     def visit_eq(self, a, b):
         if _is_none(a) or _is_none(b):
@@ -316,6 +319,9 @@ class ExpressionCompiler:
     def _is_in(self, a, values: list):
         if any(v is None for v in values):  # None in the list matches a missing value, as in FiftyOne
             return sa.or_(self.value(a).is_(None), self._is_in(a, [v for v in values if v is not None]))
+        rank = _TYPE_RANK.get(self.kind(a))
+        if rank is not None:  # a value of another type never equals the field's (True is not 1): left out
+            values = [v for v in values if _value_rank(v) in (None, rank)]
         values = [stored_datetime(v) if isinstance(v, date) else v for v in values]
         if not values:
             return sa.false()
@@ -444,6 +450,19 @@ def _is_null_constant(value: ColumnElement) -> bool:
     if isinstance(value, sa.sql.elements.Cast):
         value = value.clause
     return isinstance(value, sa.sql.elements.Null)
+
+
+def _value_rank(value: Any) -> int | None:
+    """Where a Python literal's type sorts in MongoDB's order (see ``_TYPE_RANK``)."""
+    if isinstance(value, bool):
+        return _TYPE_RANK["bool"]
+    if isinstance(value, int | float):
+        return _TYPE_RANK["int"]
+    if isinstance(value, str):
+        return _TYPE_RANK["string"]
+    if isinstance(value, date):
+        return _TYPE_RANK["datetime"]
+    return None
 
 
 def _is_infinite(value: Any) -> bool:

@@ -465,3 +465,14 @@ def test_nan_is_stored_as_missing():
     _check(dataset, [(_agg("count"), 2), (_agg("mean"), 2.0), (_agg("count_values"), {1.0: 1, 3.0: 1, None: 1}),
                      (_agg("bounds"), (1.0, 3.0)), (_agg("histogram_values", bins=2, range=(0, 4)),
                                                     ([1, 1], [0.0, 2.0, 4.0], 1))])
+
+
+def test_sums_of_integer_expressions_keep_their_parentheses():
+    # found by scripts/differential_fiftyone.py (case #296 of seed 21): FiftyOne 1.22.1 answers 2147483638.0;
+    # the exact integer sum read "x - 10 / 2**32" for "(x - 10) / 2**32" and gave 9.2e18
+    dataset = fo.Dataset()
+    dataset.add_samples([fo.Sample("/0.jpg", int0=2147483648)])
+    assert dataset.mean(F("int0") - 10) == 2147483638.0
+    assert dataset.sum(F("int0") - 10) == 2147483638
+    dataset.add_sample(fo.Sample("/1.jpg", int0=5))
+    assert dataset.sum(F("int0") * 2 - 1) == 4294967304 and dataset.sum(-F("int0")) == -2147483653

@@ -49,3 +49,9 @@ def dataset():
 def test_mixed_type_comparisons_match_fiftyone(dataset, name, expr, expected):
     assert sorted(int(p[1]) for p in dataset.match(expr).values("filepath")) == expected
     assert dataset.match(~expr).count() == len(ROWS) - len(expected)  # never NULL: negation takes the rest
+
+
+def test_is_in_matches_missing_values_for_none_but_not_for_nan(dataset):
+    # FiftyOne 1.22.1: is_in([1, None]) matches samples without the field; is_in([1, nan]) does not
+    assert sorted(int(p[1]) for p in dataset.match(F("n").is_in([1, None])).values("filepath")) == [0, 2]
+    assert sorted(int(p[1]) for p in dataset.match(F("n").is_in([1, float("nan")])).values("filepath")) == [0]

@@ -32,6 +32,15 @@ from bakeoff.models.templates import (
         ("t-shirt_v-neck", "t shirt v neck"),
         ("ak47", "ak47"),
         ("Golden Retriever", "Golden Retriever"),
+        ("tennisShoes", "tennis shoes"),          # camelCase
+        ("grandPianoKeys", "grand piano keys"),
+        ("iPhone", "iPhone"),                     # not after a single lower-case letter
+        ("McDonald", "McDonald"),
+        ("BACKGROUND_Google", "background Google"),  # a shouted word is lower-cased...
+        ("TV_remote", "TV remote"),               # ...an acronym is not
+        ("USB-stick", "USB stick"),
+        ("Faces_easy", "Faces easy"),
+        ("water_lilly", "water lilly"),
     ],
 )
 def test_clean_class_name(name, cleaned):
@@ -42,9 +51,10 @@ def test_clean_class_name(name, cleaned):
     ("kwargs", "classes", "expected"),
     [
         ({}, ["dog"], [["A photo of dog"]]),  # FiftyOne's default text_prompt
-        ({"text_prompt": "A photo of"}, ["car_side"], [["A photo of car_side"]]),  # no cleaning by default
-        ({"text_prompt": "A photo of", "clean_class_names": True}, ["car_side"], [["A photo of car side"]]),
-        ({"text_prompt": "a picture of a"}, ["tennis-shoes"], [["a picture of a tennis-shoes"]]),
+        ({"text_prompt": "A photo of"}, ["car_side"], [["A photo of car side"]]),  # words by default
+        ({"text_prompt": "A photo of", "clean_class_names": False}, ["car_side"], [["A photo of car_side"]]),
+        ({"text_prompt": "a picture of a"}, ["tennis-shoes"], [["a picture of a tennis shoes"]]),
+        ({"templates": ["a {}."], "clean_class_names": False}, ["BACKGROUND_Google"], [["a BACKGROUND_Google."]]),
         ({"text_prompt": ""}, ["dog"], [["dog"]]),
         ({"text_prompt": "a {} in the wild"}, ["dog"], [["a dog in the wild"]]),
         ({"templates": ["a {}.", "art of the {}."]}, ["dog", "cat"],
@@ -143,3 +153,34 @@ def test_cache_is_thread_safe():
         t.join()
     assert len(cache) == 800
     assert cache.get("fp", ["3-199"])["3-199"][0] == 199
+
+
+# -- classes a model cannot tell apart (issue 16, item 13) -------------------------------------
+
+
+def test_prompt_collisions_groups_near_identical_embeddings_and_identical_prompts():
+    from bakeoff.models.prompts import COLLISION_THRESHOLD, describe_collisions, prompt_collisions
+
+    emb = np.array([[1, 0, 0], [1, 1e-3, 0], [0, 1, 0], [0, 0, 1], [0, 0.02, 1]], dtype=np.float32)
+    classes = ["cat", "kitty", "dog", "Faces", "Faces_easy"]
+    prompts = [["a cat"], ["a kitty"], ["a dog"], ["a face"], ["a face"]]
+    found = prompt_collisions(classes, prompts, emb)
+    assert found == [{"classes": ["cat", "kitty"], "cosine": 1.0, "same_prompts": False},
+                     {"classes": ["Faces", "Faces_easy"], "cosine": 0.9998, "same_prompts": True}]
+    text = describe_collisions(found)
+    assert "['cat', 'kitty']" in text and "['Faces', 'Faces_easy'] (identical prompts)" in text
+    assert str(COLLISION_THRESHOLD) in text
+    assert prompt_collisions(classes[:3], prompts[:3], emb[[0, 2, 3]]) == []
+    assert describe_collisions([]) == ""
+
+
+def test_prompt_collisions_chain_and_scale_in_blocks():
+    from bakeoff.models.prompts import prompt_collisions
+
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(2100, 8)).astype(np.float32)
+    emb[2050] = emb[3]  # across the 1024-row blocks
+    emb[7] = emb[3] * 2  # same direction: collides too, and joins the same group
+    classes = [f"c{i}" for i in range(len(emb))]
+    found = prompt_collisions(classes, [[c] for c in classes], emb)
+    assert [g["classes"] for g in found] == [["c3", "c7", "c2050"]]

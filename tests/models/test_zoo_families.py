@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from bakeoff.models import list_zoo_models, load_zoo_model, zoo_model_info
+from bakeoff.models import clean_class_name, list_zoo_models, load_zoo_model, zoo_model_info
 
 CLASSES = ["dog", "tennis-shoes", "car_side", "an airplane", "cat"]  # as in conftest
 OPEN_CLIP = "open-clip-torch"
@@ -98,7 +98,7 @@ def _reference_transformers(folder, kind, images, prompts):
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_probabilities_match_the_library_forward(case, tiny_model_dir, images):
     folder = tiny_model_dir(case.library, case.kind)
-    prompts = [f"A photo of {c}" for c in CLASSES]  # FiftyOne's default text_prompt
+    prompts = [f"A photo of {clean_class_name(c)}" for c in CLASSES]  # FiftyOne's text_prompt, names as words
     if case.library == "open_clip":
         kwargs = {"clip_model": f"local-dir:{folder}", "pretrained": ""}
         ref_logits, ref_probs = _reference_open_clip(folder, images, prompts)
