@@ -558,9 +558,10 @@ class JsonElements:
 
 
 def list_of_attribute(column: ColumnElement, name: str, dialect: str) -> ColumnElement:
-    """``[element[name] for element in column]`` as a JSON array, NULL where the list is missing."""
+    """``[element[name] for element in column if element has name]`` as a JSON array, NULL where the list is
+    missing: a label without the attribute (or with None) adds nothing, as MongoDB's path through an array."""
     elements = JsonElements(column, dialect)
-    array = elements.aggregate(elements.attribute(name, "json"))
+    array = elements.aggregate(elements.attribute(name, "json"), elements.attribute(name, "string").is_not(None))
     return sa.type_coerce(sa.case((column.is_(None), sa.null()), else_=array), sa.JSON())
 
 

@@ -79,7 +79,13 @@ def test_a_filter_labels_stage_from_the_page(tagged, client):
     stage = tagged.filter_labels("tl", F("confidence") > 0.5).to_dict()["stages"][0]
     page = _page(client, {"dataset": "tagged", "stages": [stage]})
     assert [[c["label"] for c in t["labels"]["tl"]] for t in page["samples"]] == [["cat"], ["dog"]]
-    bad = client.post("/api/samples", json={"view": {"dataset": "tagged", "stages": [
+    # an attribute labels lack reads as missing, as in FiftyOne: nothing matches
+    none = client.post("/api/samples", json={"view": {"dataset": "tagged", "stages": [
         {"_cls": "FilterLabels", "kwargs": {"field": "tl", "filter": {"$expr": {"$op": "eq", "args": [
             {"$field": "zzz"}, {"$literal": 1}]}}}}]}})
-    assert bad.status_code == 400 and "no attribute 'zzz'" in bad.text
+    assert none.status_code == 200 and none.json()["samples"] == []
+    # a field the dataset lacks is a 400 with the reason
+    bad = client.post("/api/samples", json={"view": {"dataset": "tagged", "stages": [
+        {"_cls": "FilterLabels", "kwargs": {"field": "nofield", "filter": {"$expr": {"$op": "eq", "args": [
+            {"$field": "label"}, {"$literal": 1}]}}}}]}})
+    assert bad.status_code == 400 and "nofield" in bad.text
