@@ -53,7 +53,7 @@ from bakeoff.errors import (
 )
 from bakeoff.storage import catalog
 from bakeoff.storage import samples as store
-from bakeoff.storage.engine import get_engine, in_write, lock_for_reading, read, write
+from bakeoff.storage.engine import get_engine, in_write, lock_for_reading, read, try_write, write
 from bakeoff.storage.identifiers import check_field_path
 
 logger = logging.getLogger(__name__)
@@ -301,10 +301,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, Sa
         As FiftyOne, this counts as loading the dataset: :attr:`last_loaded_at` advances.
         """
         self._check_alive()
-        now = catalog.utcnow()
-        with write(self._engine) as conn:
-            catalog.update_dataset(conn, self._id, last_loaded_at=now)
-        self._last_loaded_at = now
+        self._last_loaded_at = _touch_loaded(self._engine, self._id) or self._last_loaded_at
         self._info = self._properties = None
         self._synced = None
         self._sync()
@@ -661,7 +658,7 @@ def _dataset_from_row(row) -> Dataset:
 def load_dataset(name: str) -> Dataset:
     """The dataset called ``name``; :class:`DatasetNotFoundError` (with close names) if none."""
     engine = get_engine(config.database_uri)
-    with write(engine) as conn:
+    with read(engine) as conn:  # a read: loading never waits for a writer
         row = catalog.get_dataset(conn, name=name)
         if row is None:
             names = catalog.dataset_names(conn)
@@ -669,9 +666,20 @@ def load_dataset(name: str) -> Dataset:
                 f"no dataset named {name!r}.{suggest(name, names)} "
                 f"list_datasets() shows the {len(names)} dataset(s) in {config.database_display}"
             )
-        catalog.update_dataset(conn, row.id, last_loaded_at=catalog.utcnow())
-        row = catalog.get_dataset(conn, id=row.id)
-    return _dataset_from_row(row)
+    dataset = _dataset_from_row(row)
+    dataset._last_loaded_at = _touch_loaded(engine, row.id) or dataset._last_loaded_at
+    return dataset
+
+
+def _touch_loaded(engine, dataset_id: str) -> datetime | None:
+    """Record now as the dataset's ``last_loaded_at`` (as FiftyOne) when that needs no waiting; the new time,
+    or None when a writer holds the database or this thread is inside a read snapshot (it is bookkeeping)."""
+    now = catalog.utcnow()
+    with try_write(engine) as conn:
+        if conn is None:
+            return None
+        catalog.update_dataset(conn, dataset_id, last_loaded_at=now)
+    return now
 
 
 def list_datasets(glob_patt: str | None = None) -> list[str]:

@@ -249,6 +249,45 @@ def write(engine: Engine) -> Iterator[Connection]:
         raise
 
 
+@contextmanager
+def try_write(engine: Engine) -> Iterator[Connection | None]:
+    """A write transaction if one can start at once, else None: for bookkeeping that must never wait
+    (``last_loaded_at``), so loading a dataset never queues behind a writer.
+
+    Inside an open read snapshot of this thread it yields None too: on PostgreSQL that snapshot may
+    hold a table a writer waits for, and waiting for that writer here would deadlock.
+    """
+    held = _held_transactions()
+    outer = held.get(id(engine))
+    if outer is not None:
+        yield outer if outer.get_execution_options().get("bakeoff_write") else None
+        return
+    with engine.connect() as conn:
+        conn.execution_options(bakeoff_write=True)
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # on the driver's connection: through SQLAlchemy it would begin the transaction first
+            conn.connection.driver_connection.execute("PRAGMA busy_timeout=0")
+        try:
+            try:
+                transaction = conn.begin()
+            except sa.exc.OperationalError:  # SQLite: BEGIN IMMEDIATE found another writer
+                yield None
+                return
+            with transaction:
+                if not sqlite and not conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(WRITE_LOCK_KEY))).scalar():
+                    transaction.rollback()
+                    yield None
+                    return
+                held[id(engine)] = conn
+                try:
+                    yield conn
+                finally:
+                    held.pop(id(engine), None)
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
 def in_write(conn: Connection) -> bool:
     """Whether ``conn`` is a write transaction (whose uncommitted schema must not be cached)."""
     return bool(conn.get_execution_options().get("bakeoff_write"))

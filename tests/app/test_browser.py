@@ -156,7 +156,7 @@ def test_the_zero_shot_form_takes_model_arguments_for_local_weights(shapes_datas
 
     allowed = tmp_path / "my-models"
     shutil.copytree(Path(demo.__file__).parent / "models" / "demo-clip", allowed / "my-clip")
-    monkeypatch.setattr(fo.config, "app_model_dirs", [allowed])
+    monkeypatch.setattr(fo.config, "_app_model_dirs", [str(allowed)])  # the private value: undone to None
     _, page = open_app(shapes_dataset)
     page.keyboard.press("`")
     page.click("[data-testid=operator-zero-shot-classify]")
@@ -273,7 +273,7 @@ def test_views_set_in_python_and_stages_edited_in_the_page(app_dataset, open_app
         time.sleep(0.05)
     assert session.view.count() == 5
     page.click("#edit-stages")
-    page.fill("[data-testid=stage-json]", '[{"_cls": "SortBy", "kwargs": {"field_or_expr": "nofield"}}]')
+    page.fill("[data-testid=stage-json]", '[{"_cls": "SelectFields", "kwargs": {"field_names": ["nofield"]}}]')
     page.click("[data-testid=stage-apply]")
     page.wait_for_selector("[data-testid=error]:not([hidden])")
     assert "nofield" in page.inner_text("[data-testid=error]") and count_of(page) == 5

@@ -81,7 +81,7 @@ def test_sample_fields_on_add_samples(dataset):
     with pytest.raises(fo.FieldError, match=_clash("a", "A")):
         sample["a"] = 5
     with pytest.raises(fo.FieldError, match=_clash("Note", "note")):
-        sample.Note = "y"
+        sample["Note"] = "y"  # (sample.Note = ... adds no field, as in FiftyOne: an UnknownAttributeError)
     sample["A"] = 5
     sample.save()
     assert dataset.values("A") == [5, 1, 2]

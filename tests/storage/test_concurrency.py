@@ -377,3 +377,30 @@ def test_kill_minus_nine_during_set_values_leaves_all_or_none(bakeoff_home, data
         engine.dispose()
     dataset.set_values("big", [1] * size)  # still writable
     assert dataset.count("big") == size
+
+
+def test_loading_a_dataset_never_waits_for_a_writer(database):
+    """last_loaded_at is bookkeeping: load_dataset and reload() skip it rather than queue behind a writer
+    (inside a read snapshot on PostgreSQL, waiting would deadlock with a writer that waits for that read)."""
+    from bakeoff.storage.engine import get_engine, write
+
+    dataset = fo.Dataset("loaded", persistent=True)
+    dataset.add_sample(fo.Sample("/a.jpg"))
+    before = dataset.last_loaded_at
+    engine = get_engine(fo.config.database_uri)
+    done = threading.Event()
+
+    def load_while_written():
+        fo.load_dataset("loaded").reload()
+        with fo.snapshot():
+            fo.load_dataset("loaded")
+        done.set()
+
+    with write(engine):  # this thread writes; another loads
+        worker = threading.Thread(target=load_while_written)
+        worker.start()
+        assert done.wait(20), "loading waited for the writer"
+    worker.join()
+    assert dataset.last_loaded_at == before  # skipped while the writer held the database
+    fo.load_dataset("loaded")
+    assert dataset.last_loaded_at > before  # and recorded when nobody writes
