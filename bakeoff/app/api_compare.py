@@ -50,7 +50,8 @@ def compare(request: Request, body: CompareRequest) -> dict[str, Any]:
             rows.append({**cells, "accuracy_value": row["accuracy"], "num_samples": row["num_samples"],
                          "only_right": len(comparison.only_right(row["model"])),
                          "only_right_stages": stages_of(comparison.only_right(row["model"]))})
-        return {"gt_field": body.gt_field, "models": comparison.models, "num_samples": len(comparison.ids), "rows": rows,
+        return {"gt_field": body.gt_field, "interval": comparison.interval_name(), "models": comparison.models,
+                "num_samples": len(comparison.ids), "rows": rows,
                 "views": {name: {"count": len(v), "stages": stages_of(v)} for name, v in views.items()},
                 "label_errors": label_errors}
 

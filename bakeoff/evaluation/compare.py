@@ -94,6 +94,7 @@ class Comparison:
             r.classes = classes
         self.classes = classes
         self.correct = {m: r.correct for m, r in self.results.items()}
+        self.confidence_level = confidence_level
         self.table = [self._row(m, confidence_level, seed) for m in self.models]
         self.pairs = [self._pair(a, b) for a, b in combinations(self.models, 2)]
         self._label_error_cache: LabelErrorScores | None = None
@@ -266,6 +267,10 @@ class Comparison:
 
         return write_comparison_report(self, path, max_thumbnails)
 
+    def interval_name(self) -> str:
+        """The accuracy interval's column name: ``"95% CI"`` at the default ``confidence_level``."""
+        return f"{self.confidence_level * 100:g}% CI"
+
     def formatted_table(self) -> list[dict[str, str]]:
         """The per-model table as display strings ("-" where a metric does not apply)."""
         def pct(x):
@@ -280,7 +285,7 @@ class Comparison:
                  "confidence": num(r["mean_confidence"]), "ece": num(r["ece"])} for r in self.table]
 
     def __str__(self) -> str:
-        head = f"{'model':<24}{'percent correct':>17}{'95% CI':>17}{'balanced':>10}{'top-5':>8}{'mean conf':>11}{'ECE':>7}"
+        head = f"{'model':<24}{'percent correct':>17}{self.interval_name():>17}{'balanced':>10}{'top-5':>8}{'mean conf':>11}{'ECE':>7}"
         lines = [f"{len(self.ids)} samples, ground truth {self.gt_field!r}", head, "-" * len(head)]
         for cells in self.formatted_table():
             lines.append(f"{cells['model']:<24}{cells['accuracy']:>17}{cells['ci']:>17}{cells['balanced']:>10}"

@@ -115,8 +115,8 @@ def write_comparison_report(comparison: Comparison, path: str, max_thumbnails: i
     rows = ["<tr>" + "".join(f"<td>{html.escape(cells[k])}</td>" for k in
                              ("model", "accuracy", "ci", "balanced", "top5", "confidence", "ece")) + "</tr>"
             for cells in comparison.formatted_table()]
-    table = ("<table><tr><th>model</th><th>percent correct</th><th>95% CI</th><th>balanced accuracy</th>"
-             f"<th>top-5</th><th>mean confidence</th><th>ECE</th></tr>{''.join(rows)}</table>")
+    table = (f"<table><tr><th>model</th><th>percent correct</th><th>{comparison.interval_name()}</th>"
+             f"<th>balanced accuracy</th><th>top-5</th><th>mean confidence</th><th>ECE</th></tr>{''.join(rows)}</table>")
     pairs = "".join(
         f"<tr><td>{html.escape(p['a'])} vs {html.escape(p['b'])}</td><td>{p['agreement'] * 100:.1f}%</td>"
         f"<td>{p['a_right_b_wrong']}</td><td>{p['a_wrong_b_right']}</td><td>{p['mcnemar_p']:.3g}</td></tr>"

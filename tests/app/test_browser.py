@@ -207,6 +207,9 @@ def test_switching_datasets_keeps_each_datasets_own_ticked_label_fields(app_data
     page.select_option("[data-testid=dataset-picker]", "shapes")
     page.wait_for_selector("[data-testid=show-zs]")
     assert page.is_checked("[data-testid=show-zs]") and page.is_checked("[data-testid=show-ground_truth]")
+    # field names stay on one line (cut with an ellipsis), never broken mid-word
+    name = page.locator("[data-field=ground_truth] .name")
+    assert name.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap" and name.bounding_box()["height"] < 24
     page.wait_for_selector("[data-testid=tile] .chip[title=zs]")
     page.uncheck("[data-testid=show-ground_truth]")
     page.select_option("[data-testid=dataset-picker]", "photos")

@@ -59,3 +59,12 @@ def test_holm_correction_by_hand():
 def test_one_model_has_nothing_to_compare_with():
     comparison = fo.compare(_dataset({"a": [True, False, True, True]}))
     assert verdict(comparison) == "a: 75.0% correct (one model: nothing to compare it with)"
+
+
+def test_the_interval_is_named_after_its_confidence_level(tmp_path):
+    dataset = _dataset({"a": [True] * 30 + [False] * 10, "b": [True] * 20 + [False] * 20})
+    assert "95% CI" in str(fo.compare(dataset))
+    comparison = fo.compare(dataset, confidence_level=0.9)
+    assert "90% CI" in str(comparison) and "95% CI" not in str(comparison)
+    report = open(comparison.save_report(str(tmp_path / "r.html")), encoding="utf-8").read()
+    assert "<th>90% CI</th>" in report and "95% CI" not in report

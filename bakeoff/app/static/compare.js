@@ -25,7 +25,7 @@ async function loadCompare() {
   panel.replaceChildren(el("div", { class: "hint", text: "comparing…" }));
   try {
     const data = await fresh("compare", api("/api/compare", { view: compareView(), gt_field: gt }));
-    const head = el("tr", {}, ...["model", "percent correct", "95% CI", "balanced", "top-5", "mean conf", "ECE", "only right"].map((h) => el("th", { text: h })));
+    const head = el("tr", {}, ...["model", "percent correct", data.interval || "95% CI", "balanced", "top-5", "mean conf", "ECE", "only right"].map((h) => el("th", { text: h })));
     const rows = data.rows.map((r) => el("tr", { "data-testid": `compare-row-${r.model}` },
       el("td", {}, el("span", { class: "swatch", style: `background:${S.colors[r.model] || "#999"}` }), " ", r.model),
       ...[r.accuracy, r.ci, r.balanced, r.top5, r.confidence, r.ece].map((t) => el("td", { text: t })),
