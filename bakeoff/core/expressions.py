@@ -203,11 +203,13 @@ class ViewExpression:
 
     # -- membership, presence -------------------------------------------------------------
     def is_in(self, values: Iterable[Any]) -> ViewExpression:
-        """True if the value is one of ``values``."""
+        """True if the value is one of ``values``; ``None`` among them matches a missing value (as FiftyOne),
+        a NaN matches nothing (FiftyOne's ``is_in([nan])`` does not match missing values either)."""
         if isinstance(values, str | bytes | dict | ViewExpression) or not isinstance(values, Iterable):
             raise InvalidViewError(f"is_in() takes a list of values, got {quote(values)}; "
                                    "e.g. F('label').is_in(['cat', 'dog'])")
-        return ViewExpression("is_in", (self, to_expr(list(values))))
+        kept = [v for v in values if not (isinstance(v, float) and math.isnan(v))]
+        return ViewExpression("is_in", (self, to_expr(kept)))
 
     def exists(self, bool: bool = True) -> ViewExpression:  # noqa: A002 - FiftyOne's name
         """True if the value is present (not None); ``exists(False)`` for missing."""
@@ -408,12 +410,11 @@ def check_literal(value: Any) -> Any:
     """What a literal may hold: None, bool, int (64-bit), float, str, date, datetime, or a list of those;
     returns it as stored.
 
-    NaN becomes None: both databases store NaN as missing, so a NaN literal means "missing" on both.
-    Inside a list (``is_in``, ``contains``) a NaN is left out: ``is_in([1, None])`` matches missing
-    values as FiftyOne's does, but FiftyOne's ``is_in([1, nan])`` does not, and no value equals NaN.
+    NaN becomes None: both databases store NaN as missing, so a NaN literal means "missing" on both
+    (``is_in`` leaves NaN out of its list instead: see :meth:`ViewExpression.is_in`).
     """
     if isinstance(value, list):
-        return [_check_scalar(v) for v in value if not (isinstance(v, float) and math.isnan(v))]
+        return [_check_scalar(v) for v in value]
     return _check_scalar(value)
 
 

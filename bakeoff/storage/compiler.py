@@ -557,11 +557,13 @@ class JsonElements:
         return query.scalar_subquery()
 
 
-def list_of_attribute(column: ColumnElement, name: str, dialect: str) -> ColumnElement:
-    """``[element[name] for element in column if element has name]`` as a JSON array, NULL where the list is
-    missing: a label without the attribute (or with None) adds nothing, as MongoDB's path through an array."""
+def list_of_attribute(column: ColumnElement, name: str, dialect: str, keep_missing: bool = False) -> ColumnElement:
+    """``[element[name] for element in column]`` as a JSON array, NULL where the list is missing. An element
+    without the attribute (or with None) adds nothing, as MongoDB's path through an array, unless
+    ``keep_missing`` (then it adds a null, as FiftyOne's ``values()`` and aggregations read it)."""
     elements = JsonElements(column, dialect)
-    array = elements.aggregate(elements.attribute(name, "json"), elements.attribute(name, "string").is_not(None))
+    where = None if keep_missing else elements.attribute(name, "string").is_not(None)
+    array = elements.aggregate(elements.attribute(name, "json"), where)
     return sa.type_coerce(sa.case((column.is_(None), sa.null()), else_=array), sa.JSON())
 
 

@@ -76,7 +76,9 @@ class QueryBuilder:
         if parent.count(".") == 1 and self.kinds.get(parent) == "json" and attr and parent not in self.hidden \
                 and (self.list_attributes is None or attr in self.list_attributes.get(parent, ())):
             # an attribute across a list of documents: tags_pred.classifications.label -> ["cat", "dog"]
-            return list_of_attribute(self.columns[parent], attr, self.dialect), "json"
+            # FiftyOne reads a label without the attribute as None in values() and aggregations, but leaves it
+            # out of the path in expressions (MongoDB's path through an array): reads keep it, stages do not
+            return list_of_attribute(self.columns[parent], attr, self.dialect, keep_missing=self.strict), "json"
         if not self.strict:  # a missing field, in every sample (as in FiftyOne)
             if path in self.columns or path.partition(".")[0] in self.hidden:
                 return self._missing(path), self.kinds.get(path, "")

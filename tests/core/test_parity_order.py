@@ -55,3 +55,11 @@ def test_is_in_matches_missing_values_for_none_but_not_for_nan(dataset):
     # FiftyOne 1.22.1: is_in([1, None]) matches samples without the field; is_in([1, nan]) does not
     assert sorted(int(p[1]) for p in dataset.match(F("n").is_in([1, None])).values("filepath")) == [0, 2]
     assert sorted(int(p[1]) for p in dataset.match(F("n").is_in([1, float("nan")])).values("filepath")) == [0]
+
+
+def test_contains_all_of_a_nan_does_not_match_a_missing_list():
+    # FiftyOne 1.22.1 (case #1815 of seed 2026): nothing matches
+    dataset = fo.Dataset()
+    dataset.add_sample_field("tl", fo.EmbeddedDocumentField, embedded_doc_type=fo.Classifications)
+    dataset.add_sample(fo.Sample("/0.jpg"))
+    assert dataset.match(F("tl.classifications.confidence").contains([float("nan")], all=True)).count() == 0
