@@ -108,8 +108,10 @@ async function init() {
     let start = null, report = true;
     // a #v= link changes what this page shows, not the Python session's view, until the user acts here
     if (fromURL && fromURL.dataset) { start = fromURL; report = false; }
-    // a new tab starts from the session's dataset and stages; sidebar filters belong to the tab that set them
-    else if (session.dataset) start = { ...session, filters: emptyFilters() };
+    // a new tab starts from the session's dataset and stages (sidebar filters belong to the tab that set them)
+    // and reports nothing back: the session already holds this view, and a late report would undo a view
+    // Python sets meanwhile
+    else if (session.dataset) { start = { ...session, filters: emptyFilters() }; report = false; }
     else if (S.datasets.length) start = { dataset: S.datasets[0], stages: [], filters: emptyFilters() };
     renderPicker();
     if (start) await setView(start, start.offset || 0, report);
