@@ -37,6 +37,8 @@
     ├── UnknownTimezoneError      (also a KeyError)     config.timezone names no time zone
     ├── LabelErrorsError          (also a ValueError)   likely label errors need logits; min_score out of range
     ├── EvaluationError           (also a ValueError)   an evaluation that cannot run as asked (method, classes)
+    ├── NotComparedError          (also a KeyError)     a model or pair that a comparison does not hold
+    ├── MissingDependencyError    (also an ImportError) an optional package the call needs (matplotlib, ...)
     └── StorageError
 
 Each class knows the HTTP status the App answers with (``http_status``, 400
@@ -220,6 +222,14 @@ class LabelErrorsError(BakeoffError, ValueError):
 
 class EvaluationError(BakeoffError, ValueError):
     """An evaluation that cannot run as asked: unknown method, missing classes, labels outside them."""
+
+
+class NotComparedError(BakeoffError, KeyError):
+    """A model (or pair of models) that the comparison does not hold: ``comparison.only_right("x")``."""
+
+
+class MissingDependencyError(BakeoffError, ImportError):
+    """An optional package the call needs is not installed; the message says which extra installs it."""
 
 
 class StorageError(BakeoffError):

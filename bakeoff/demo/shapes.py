@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from bakeoff.errors import InvalidOptionError
+
 COLORS: dict[str, tuple[int, int, int]] = {
     "red": (220, 40, 40), "green": (40, 170, 60), "blue": (40, 80, 220), "yellow": (235, 215, 40),
     "purple": (140, 60, 190), "orange": (240, 140, 30), "white": (245, 245, 245), "black": (20, 20, 20),
@@ -118,7 +120,7 @@ def render(spec: ShapeSpec, size: int = 64, rng: np.random.Generator | None = No
             draw.polygon([(cx + x * math.cos(theta) - y * math.sin(theta), cy + x * math.sin(theta) + y * math.cos(theta))
                           for x, y in arm], fill=fill)
     else:
-        raise ValueError(f"unknown shape {spec.shape!r}; shapes are {SHAPES}")
+        raise InvalidOptionError(f"unknown shape {spec.shape!r}; shapes are {SHAPES}")
     image = image.resize((size, size), Image.Resampling.LANCZOS)
     if spec.blur:
         image = image.filter(ImageFilter.GaussianBlur(spec.blur))
@@ -141,7 +143,7 @@ def write_dataset(root: str | Path, per_class: int = 20, seed: int = 0, size: in
     for label in names:
         color, _, shape = label.partition(" ")
         if color not in COLORS or shape not in SHAPES:
-            raise ValueError(f"unknown class {label!r}: classes are '<colour> <shape>' with colours "
+            raise InvalidOptionError(f"unknown class {label!r}: classes are '<colour> <shape>' with colours "
                              f"{list(COLORS)} and shapes {list(SHAPES)}")
         folder = root / label
         folder.mkdir(parents=True, exist_ok=True)

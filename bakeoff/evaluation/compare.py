@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bakeoff.core.expressions import ViewField as F
-from bakeoff.errors import BakeoffError, InvalidOptionError, LabelErrorsError
+from bakeoff.errors import EvaluationError, InvalidOptionError, LabelErrorsError, NotComparedError, brief, suggest
 from bakeoff.evaluation.classification import DEFAULT_MISSING, ClassificationResults, _check_label_field
 from bakeoff.evaluation.label_errors import DEFAULT_MIN_SCORE, LabelErrorScores, check_min_score, score_label_errors
 from bakeoff.evaluation.label_errors import METHOD as LABEL_ERROR_METHOD
@@ -72,8 +72,8 @@ class Comparison:
         self.missing = DEFAULT_MISSING if missing is None else missing
         self.models = list(pred_fields) if pred_fields is not None else classification_fields(collection, gt_field)
         if not self.models:
-            raise BakeoffError(f"nothing to compare: no Classification fields besides {gt_field!r}; "
-                               "apply a model first or pass pred_fields=[...]")
+            raise EvaluationError(f"nothing to compare: no Classification fields besides {gt_field!r}; "
+                                  "apply a model first or pass pred_fields=[...]")
         _check_label_field(collection, gt_field, "ground truth")
         for model in self.models:
             _check_label_field(collection, model, "prediction")
@@ -150,7 +150,7 @@ class Comparison:
             if (row["a"], row["b"]) == (b, a):
                 return {**row, "a": a, "b": b, "a_right_b_wrong": row["a_wrong_b_right"],
                         "a_wrong_b_right": row["a_right_b_wrong"]}
-        raise KeyError(f"no pair ({a!r}, {b!r}); models: {self.models}")
+        raise NotComparedError(f"no pair ({brief(a)}, {brief(b)}); the compared models are {self.models}")
 
     # -- views ----------------------------------------------------------------------------
     def _right(self, model: str):
@@ -162,7 +162,7 @@ class Comparison:
 
     def _check_model(self, model: str) -> None:
         if model not in self.models:
-            raise KeyError(f"{model!r} is not among the compared models {self.models}")
+            raise NotComparedError(f"{brief(model)} is not among the compared models {self.models}.{suggest(model, self.models)}")
 
     def all_right(self) -> DatasetView:
         return self.collection.match(F().all([self._right(m) for m in self.models]))

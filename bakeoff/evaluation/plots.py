@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bakeoff.errors import MissingDependencyError
+
 
 def _pyplot():
     try:
@@ -14,7 +16,7 @@ def _pyplot():
         matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
     except ImportError:
-        raise ImportError("plots need matplotlib: pip install 'bakeoff[report]' (or pip install matplotlib)") from None
+        raise MissingDependencyError("plots need matplotlib: pip install 'bakeoff[report]' (or pip install matplotlib)") from None
     return plt
 
 

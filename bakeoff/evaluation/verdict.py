@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from bakeoff.errors import NotComparedError
+
 
 def _p_value(pairs: list[dict[str, Any]], a: str, b: str) -> float:
     for row in pairs:
         if {row["a"], row["b"]} == {a, b}:
             return float(row["mcnemar_p"])
-    raise KeyError(f"no pair ({a!r}, {b!r}) in the comparison")
+    raise NotComparedError(f"no pair ({a!r}, {b!r}) in the comparison")
 
 
 def _holm(pvalues: list[float]) -> list[float]:

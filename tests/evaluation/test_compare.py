@@ -110,3 +110,12 @@ def test_comparison_report(predictions, tmp_path, make_image):
     assert "percent correct" in text and "Likely label errors: not looked for" in text and "store_logits=True" in text
     assert text.count("data:image/png;base64,") == 2 + len(MODELS)  # accuracy, reliability, one matrix per model
     assert "data:image/jpeg;base64," in text  # thumbnails
+
+
+def test_a_model_the_comparison_does_not_hold_is_a_key_error_that_names_the_models(predictions):
+    comparison = fo.compare(predictions)
+    with pytest.raises(fo.errors.NotComparedError, match="'clp' is not among the compared models") as error:
+        comparison.only_right("clp")
+    assert isinstance(error.value, KeyError) and "Did you mean 'clip'" in str(error.value)
+    with pytest.raises(KeyError):
+        comparison.pair("clip", "nope")
