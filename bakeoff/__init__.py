@@ -26,14 +26,7 @@ from bakeoff.core.aggregations import (
     Sum,
     Values,
 )
-from bakeoff.core.dataset import (
-    Dataset,
-    dataset_exists,
-    delete_dataset,
-    delete_non_persistent_datasets,
-    list_datasets,
-    load_dataset,
-)
+from bakeoff.core.dataset import Dataset
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.expressions import ViewExpression, ViewField
 from bakeoff.core.fields import (
@@ -52,6 +45,13 @@ from bakeoff.core.fields import (
 )
 from bakeoff.core.labels import Classification, Classifications, Label
 from bakeoff.core.metadata import ImageMetadata, Metadata
+from bakeoff.core.registry import (
+    dataset_exists,
+    delete_dataset,
+    delete_non_persistent_datasets,
+    list_datasets,
+    load_dataset,
+)
 from bakeoff.core.sample import Sample
 from bakeoff.core.transactions import snapshot, transaction
 from bakeoff.core.view import DatasetView

@@ -10,7 +10,8 @@ from bakeoff.app.jobs import JobManager
 from bakeoff.app.operators import RUNNERS
 from bakeoff.app.views import Filters, ViewSpec, build_view
 from bakeoff.core.collection import SampleCollection
-from bakeoff.core.dataset import Dataset, load_dataset
+from bakeoff.core.dataset import Dataset
+from bakeoff.core.registry import load_dataset
 from bakeoff.errors import DatasetNotFoundError
 
 

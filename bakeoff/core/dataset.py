@@ -26,10 +26,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from bakeoff._config import config
-from bakeoff.core.collection import ITER_CHUNK, SampleCollection
+from bakeoff.core.collection import SampleCollection
 from bakeoff.core.dataset_extras import DatasetProperties, Runs, SavedViewsAndIndexes
 from bakeoff.core.field_management import FieldManagement
 from bakeoff.core.fields import Field, infer_field
+from bakeoff.core.live_samples import LiveSamples
 from bakeoff.core.sample import Sample
 from bakeoff.core.schema import (
     DEFAULT_FIELDS,
@@ -37,7 +38,6 @@ from bakeoff.core.schema import (
     Schema,
     catalog_rows,
     flatten,
-    unflatten,
 )
 from bakeoff.errors import (
     DatasetExistsError,
@@ -49,7 +49,6 @@ from bakeoff.errors import (
     UnknownFieldError,
     ValuesLengthError,
     brief,
-    suggest,
 )
 from bakeoff.storage import catalog
 from bakeoff.storage import samples as store
@@ -100,7 +99,7 @@ def _register_exit_cleanup(uri: str) -> None:
     atexit.register(cleanup)
 
 
-class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, SampleCollection):
+class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, SampleCollection):
     """A named collection of samples stored in bakeoff's database.
 
     Non-persistent datasets (the default) are deleted when the process that
@@ -138,8 +137,11 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, Sa
         if name is None:
             name = datetime.now().strftime("%Y.%m.%d.%H.%M.%S.%f")
         _check_name(name)
-        if overwrite and dataset_exists(name):
-            delete_dataset(name)
+        if overwrite:
+            from bakeoff.core.registry import dataset_exists, delete_dataset
+
+            if dataset_exists(name):
+                delete_dataset(name)
         dataset_id = uuid.uuid4().hex
         now = catalog.utcnow()
         owner = (None, None, None) if persistent else catalog.process_identity()
@@ -306,63 +308,6 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, Sa
         self._synced = None
         self._sync()
         self._refresh_samples(self._live_samples())
-
-    # -- the in-memory samples (one object per sample id) -----------------------------------
-    def _live_samples(self, ids: Iterable[str] | None = None) -> list[Sample]:
-        """The sample objects someone holds (all, or those with these ids)."""
-        with self._samples_lock:
-            if ids is None:
-                found = list(self._samples.values())  # iterates under the dict's guard: a sample freed meanwhile waits
-            else:
-                found = [self._samples.get(i) for i in ids]
-        return [s for s in found if s is not None]
-
-    def _live_in(self, collection: SampleCollection) -> list[Sample]:
-        """The live samples that are in ``collection`` now (read before a write that may move them out)."""
-        live = self._live_samples()
-        if not live or collection is self:
-            return live
-        by_id = {s.id: s for s in live}
-        found: list[Sample] = []
-        ids = list(by_id)
-        for start in range(0, len(ids), ITER_CHUNK):
-            found += [by_id[i] for i in collection.select(ids[start : start + ITER_CHUNK]).values("id")]
-        return found
-
-    def _refresh_samples(self, samples: Sequence[Sample], missing_ok: bool = True) -> None:
-        """Re-read these sample objects' fields (live ones, or view samples' shown fields) in place."""
-        samples = [s for s in samples if s.id is not None and s._dataset is self]
-        ids = list(dict.fromkeys(s.id for s in samples))
-        fresh: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), ITER_CHUNK):
-            for sample in self.select(ids[start : start + ITER_CHUNK])._iter_samples(live=False):
-                fresh[sample.id] = sample._data
-        for sample in samples:
-            values = fresh.get(sample.id)
-            if values is None:
-                if not missing_ok:
-                    raise SampleNotFoundError(f"sample {sample.id!r} is no longer in dataset {self.name!r}")
-                continue
-            if sample._view_fields is not None:
-                values = {n: v for n, v in values.items() if n in sample._view_fields}
-            sample._load(dict(values))
-
-    def _detach_samples(self, ids: Iterable[str] | None) -> None:
-        """Samples deleted from the database: their objects keep their values, without id or dataset."""
-        with self._samples_lock:
-            targets = list(self._samples.keys()) if ids is None else [i for i in ids if i in self._samples]
-            detached = [self._samples.pop(i, None) for i in targets]
-        for sample in detached:
-            if sample is not None:
-                sample._detach()
-
-    def _add_field_to_samples(self, names: Iterable[str]) -> None:
-        """New fields read as None on the live samples (as on the samples read later)."""
-        names = list(names)
-        for sample in self._live_samples():
-            missing = [n for n in names if n not in sample._data]
-            if missing:
-                object.__setattr__(sample, "_data", {**sample._data, **dict.fromkeys(missing)})
 
     # -- writing samples ------------------------------------------------------------------
     def add_sample(self, sample: Sample, expand_schema: bool = True) -> str:
@@ -538,24 +483,6 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, Sa
         if sample._view_fields is not None:  # a view's sample: the dataset's object of that id follows
             self._refresh_samples(self._live_samples([sample.id]))
 
-    def _sample_from_row(self, schema: Schema, row: Mapping[str, Any], visible: list[str] | None = None,
-                         live: bool = False) -> Sample:
-        """The sample of ``row``: with ``live``, the dataset's one object for that id (made if nobody holds
-        it; returned as it is if someone does, unsaved edits included, as FiftyOne); else a view's sample."""
-        if live:
-            sample = self._samples.get(row["id"])  # a read needs no lock; making one does (below)
-            if sample is not None:
-                return sample
-        fields = schema.fields if visible is None else {n: schema.fields[n] for n in visible}
-        values = {name: unflatten(name, field, row) for name, field in fields.items()}
-        if values.get("tags") is None:
-            values["tags"] = []
-        if not live:
-            return Sample._from_db(self, values, tuple(fields))
-        sample = Sample._from_db(self, values)
-        with self._samples_lock:  # another thread may have made it meanwhile: keep the first
-            return self._samples.setdefault(row["id"], sample)
-
     def delete_samples(self, samples_or_ids: Iterable[Sample | str]) -> None:
         """Delete samples (objects or ids) from the dataset."""
         if isinstance(samples_or_ids, str | Sample):
@@ -641,36 +568,6 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, Sa
                                      seed, persistent, overwrite, compute_metadata, progress)
 
 
-# -- module-level functions ----------------------------------------------------------------
-
-
-def _dataset_from_row(row) -> Dataset:
-    uri = config.database_uri
-    with _instances_lock:
-        existing = _instances.get((uri, row.id))
-    if existing is not None and not existing._deleted:
-        existing._name, existing._persistent = row.name, bool(row.persistent)
-        existing._last_loaded_at = row.last_loaded_at
-        return existing
-    return Dataset(_row=row)
-
-
-def load_dataset(name: str) -> Dataset:
-    """The dataset called ``name``; :class:`DatasetNotFoundError` (with close names) if none."""
-    engine = get_engine(config.database_uri)
-    with read(engine) as conn:  # a read: loading never waits for a writer
-        row = catalog.get_dataset(conn, name=name)
-        if row is None:
-            names = catalog.dataset_names(conn)
-            raise DatasetNotFoundError(
-                f"no dataset named {name!r}.{suggest(name, names)} "
-                f"list_datasets() shows the {len(names)} dataset(s) in {config.database_display}"
-            )
-    dataset = _dataset_from_row(row)
-    dataset._last_loaded_at = _touch_loaded(engine, row.id) or dataset._last_loaded_at
-    return dataset
-
-
 def _touch_loaded(engine, dataset_id: str) -> datetime | None:
     """Record now as the dataset's ``last_loaded_at`` (as FiftyOne) when that needs no waiting; the new time,
     or None when a writer holds the database or this thread is inside a read snapshot (it is bookkeeping)."""
@@ -680,27 +577,3 @@ def _touch_loaded(engine, dataset_id: str) -> datetime | None:
             return None
         catalog.update_dataset(conn, dataset_id, last_loaded_at=now)
     return now
-
-
-def list_datasets(glob_patt: str | None = None) -> list[str]:
-    """Names of all datasets, sorted; optionally those matching a glob pattern like ``"caltech*"``."""
-    import fnmatch
-
-    with read(get_engine(config.database_uri)) as conn:
-        names = catalog.dataset_names(conn)
-    return [n for n in names if glob_patt is None or fnmatch.fnmatch(n, glob_patt)]
-
-
-def dataset_exists(name: str) -> bool:
-    with read(get_engine(config.database_uri)) as conn:
-        return catalog.get_dataset(conn, name=name) is not None
-
-
-def delete_dataset(name: str) -> None:
-    """Delete the dataset called ``name``."""
-    load_dataset(name).delete()
-
-
-def delete_non_persistent_datasets() -> list[str]:
-    """Delete non-persistent datasets whose process has exited; returns their names."""
-    return catalog.delete_orphaned_datasets(get_engine(config.database_uri))

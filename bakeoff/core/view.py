@@ -133,7 +133,7 @@ class DatasetView(SampleCollection):
             raise InvalidViewError(f"a view must be an object like {{'dataset': 'name', 'stages': [...]}}, "
                                    f"got {quote(data)}")
         if dataset is None:
-            from bakeoff.core.dataset import load_dataset
+            from bakeoff.core.registry import load_dataset
 
             dataset = load_dataset(data["dataset"])
         view = cls(dataset, [ViewStage.from_dict(s) for s in data.get("stages", [])])

@@ -183,8 +183,9 @@ def load_zoo_dataset(name: str, max_samples: int | None = None, shuffle: bool = 
     reproducible with ``seed``. A persistent dataset of the same name is returned
     as it is unless ``overwrite=True``.
     """
-    from bakeoff.core.dataset import Dataset, dataset_exists, load_dataset
+    from bakeoff.core.dataset import Dataset
     from bakeoff.core.importing import import_directory_tree
+    from bakeoff.core.registry import dataset_exists, load_dataset
 
     zoo = get_zoo_dataset(name)
     if dataset_name is None:

@@ -1,0 +1,98 @@
+"""A dataset's in-memory samples: one :class:`Sample` object per sample id in a process (FiftyOne's
+document model), weakly held, so ``dataset[id] is sample`` and writes, reloads, field renames and
+deletions reach the objects a user holds.
+
+The mixin keeps ``self._samples`` (a ``WeakValueDictionary`` of id -> Sample) under
+``self._samples_lock``; :class:`~bakeoff.core.dataset.Dataset` creates both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from bakeoff.core.collection import ITER_CHUNK
+from bakeoff.core.sample import Sample
+from bakeoff.core.schema import Schema, unflatten
+from bakeoff.errors import SampleNotFoundError
+
+if TYPE_CHECKING:
+    from bakeoff.core.collection import SampleCollection
+
+
+class LiveSamples:
+    """The dataset's live sample objects: looked up, refreshed after writes, detached after deletes."""
+
+    def _live_samples(self, ids: Iterable[str] | None = None) -> list[Sample]:
+        """The sample objects someone holds (all, or those with these ids)."""
+        with self._samples_lock:
+            if ids is None:
+                found = list(self._samples.values())  # iterates under the dict's guard: a sample freed meanwhile waits
+            else:
+                found = [self._samples.get(i) for i in ids]
+        return [s for s in found if s is not None]
+
+    def _live_in(self, collection: SampleCollection) -> list[Sample]:
+        """The live samples that are in ``collection`` now (read before a write that may move them out)."""
+        live = self._live_samples()
+        if not live or collection is self:
+            return live
+        by_id = {s.id: s for s in live}
+        found: list[Sample] = []
+        ids = list(by_id)
+        for start in range(0, len(ids), ITER_CHUNK):
+            found += [by_id[i] for i in collection.select(ids[start : start + ITER_CHUNK]).values("id")]
+        return found
+
+    def _refresh_samples(self, samples: Sequence[Sample], missing_ok: bool = True) -> None:
+        """Re-read these sample objects' fields (live ones, or view samples' shown fields) in place."""
+        samples = [s for s in samples if s.id is not None and s._dataset is self]
+        ids = list(dict.fromkeys(s.id for s in samples))
+        fresh: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), ITER_CHUNK):
+            for sample in self.select(ids[start : start + ITER_CHUNK])._iter_samples(live=False):
+                fresh[sample.id] = sample._data
+        for sample in samples:
+            values = fresh.get(sample.id)
+            if values is None:
+                if not missing_ok:
+                    raise SampleNotFoundError(f"sample {sample.id!r} is no longer in dataset {self.name!r}")
+                continue
+            if sample._view_fields is not None:
+                values = {n: v for n, v in values.items() if n in sample._view_fields}
+            sample._load(dict(values))
+
+    def _detach_samples(self, ids: Iterable[str] | None) -> None:
+        """Samples deleted from the database: their objects keep their values, without id or dataset."""
+        with self._samples_lock:
+            targets = list(self._samples.keys()) if ids is None else [i for i in ids if i in self._samples]
+            detached = [self._samples.pop(i, None) for i in targets]
+        for sample in detached:
+            if sample is not None:
+                sample._detach()
+
+    def _add_field_to_samples(self, names: Iterable[str]) -> None:
+        """New fields read as None on the live samples (as on the samples read later)."""
+        names = list(names)
+        for sample in self._live_samples():
+            missing = [n for n in names if n not in sample._data]
+            if missing:
+                object.__setattr__(sample, "_data", {**sample._data, **dict.fromkeys(missing)})
+
+    def _sample_from_row(self, schema: Schema, row: Mapping[str, Any], visible: list[str] | None = None,
+                         live: bool = False) -> Sample:
+        """The sample of ``row``: with ``live``, the dataset's one object for that id (made if nobody holds
+        it; returned as it is if someone does, unsaved edits included, as FiftyOne); else a view's sample."""
+        if live:
+            sample = self._samples.get(row["id"])  # a read needs no lock; making one does (below)
+            if sample is not None:
+                return sample
+        fields = schema.fields if visible is None else {n: schema.fields[n] for n in visible}
+        values = {name: unflatten(name, field, row) for name, field in fields.items()}
+        if values.get("tags") is None:
+            values["tags"] = []
+        if not live:
+            return Sample._from_db(self, values, tuple(fields))
+        sample = Sample._from_db(self, values)
+        with self._samples_lock:  # another thread may have made it meanwhile: keep the first
+            return self._samples.setdefault(row["id"], sample)
