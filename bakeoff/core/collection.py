@@ -10,7 +10,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sqlalchemy as sa
 
 from bakeoff.core import aggregations as aggs
 from bakeoff.core import stages as st
@@ -200,8 +199,7 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
             with read(root._engine) as conn:  # each chunk: its schema and rows from one snapshot
                 schema, builder = self._builder()
                 visible = list(schema.fields)
-                sub = builder.select().subquery()
-                rows = conn.execute(sa.select(sub).where(sub.c[ROWID].in_(chunk))).mappings().all()
+                rows = conn.execute(builder.select_rows(chunk)).mappings().all()
             by_rowid = {row[ROWID]: row for row in rows}
             for rowid in chunk:
                 row = by_rowid.get(rowid)

@@ -215,6 +215,18 @@ class QueryBuilder:
         query = sa.select(*columns).select_from(self.source)
         return self._finish(query, ordered=True)
 
+    def select_rows(self, rowids: Sequence[int]) -> sa.Select:
+        """Every column of the view's rows among ``rowids``, in no particular order.
+
+        For iteration, which first reads the view's rowids in order and then fetches them in chunks:
+        the chunk query keeps the view's filters and computed columns but not its sort, limit or
+        skip, so a sorted view is not sorted again for every chunk (a ``sort_by().limit()`` view of
+        40k samples took 6x as long as the dataset to iterate before).
+        """
+        columns = [column.label(p) for p, column in self.columns.items()]
+        query = sa.select(*columns).select_from(self.source).where(self.columns[ROWID].in_(rowids))
+        return query.where(*self.where) if self.where else query
+
     def select_expressions(self, exprs: Sequence[ColumnElement]) -> sa.Select:
         query = sa.select(*exprs).select_from(self.source)
         return self._finish(query, ordered=True)
