@@ -47,8 +47,9 @@ Send = Callable[[Message], Awaitable[None]]
 MAX_BODY_BYTES = 1024 * 1024
 #: the header the page sets on requests that change something (a cross-site page cannot set it)
 REQUEST_HEADER = "x-bakeoff-request"
-#: who may frame the App: itself and notebooks served from this machine (Jupyter, VS Code)
-FRAME_ANCESTORS = ("'self'", "http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*",
+#: who may frame the App: itself and notebooks served from this machine (Jupyter, VS Code); CSP has no
+#: syntax for IPv6 literals (browsers reject "http://[::1]:*"), so a notebook must be opened on localhost
+FRAME_ANCESTORS = ("'self'", "http://localhost:*", "http://127.0.0.1:*",
                    "https://localhost:*", "https://127.0.0.1:*", "vscode-webview:")
 #: paths served without the token: the page's own code and style, the same for every user
 PUBLIC_PREFIXES = ("/static/",)

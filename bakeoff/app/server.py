@@ -13,15 +13,16 @@ import logging
 import os
 import time
 from importlib import resources
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from bakeoff.app import api_compare, api_data, api_jobs, media
+from bakeoff.app.page_files import PageFiles
 from bakeoff.app.security import FRAME_ANCESTORS, MAX_BODY_BYTES, AccessMiddleware, make_token
 from bakeoff.app.state import AppState
 from bakeoff.errors import BakeoffError
@@ -37,7 +38,7 @@ class ErrorBody(BaseModel):
 
 
 #: the answers every route may give besides its own (documented in /openapi.json)
-ERROR_RESPONSES = {
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Bad request: an unknown field, a malformed view, a bad value"},
     401: {"model": ErrorBody, "description": "No App token: open the URL launch_app gave, or send a bearer token"},
     403: {"model": ErrorBody, "description": "Wrong token, a cross-site request, or a model folder the App may not "
@@ -79,7 +80,7 @@ def create_app(state: AppState | None = None, allowed_hosts: list[str] | None = 
 
     for router in (api_data.router, api_compare.router, api_jobs.router, media.router):
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.mount("/static", PageFiles(directory=str(STATIC)), name="static")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:

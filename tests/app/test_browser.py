@@ -46,8 +46,7 @@ def open_app(browser, request):
     def start(collection):
         session = fo.launch_app(collection, port=0, auto=False)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        errors = watch_errors(page)
         page.goto(session.url)
         page.wait_for_selector("[data-testid=tile]")
         opened.append((session, page, errors))
@@ -58,6 +57,21 @@ def open_app(browser, request):
         page.close()
         session.close()
         assert not errors, errors
+
+
+def watch_errors(page) -> list[str]:
+    """The page's uncaught exceptions and console errors (a CSP refusal, a module that fails to link), as they
+    come. An HTTP error answer ("Failed to load resource") is left out: tests provoke those, and the page
+    shows them to the user."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    def console(message) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(f"console: {message.text}")
+
+    page.on("console", console)
+    return errors
 
 
 def shot(page, name: str) -> None:
@@ -339,8 +353,7 @@ def test_the_app_works_in_a_notebook_style_iframe_on_another_site(app_dataset, b
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Notebook)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        errors = watch_errors(page)
         try:
             page.goto(f"http://localhost:{server.server_address[1]}/")
             frame = page.frame_locator("#app")

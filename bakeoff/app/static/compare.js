@@ -1,7 +1,12 @@
-// The comparison panel: the compare table, its views and a confusion-matrix heatmap (uses app.js).
-"use strict";
+// The comparison panel: the compare table, its views and a confusion-matrix heatmap.
+import { api, fresh, Stale } from "./api.js";
+import { $, el } from "./dom.js";
+import { S, colorOf, emptyFilters } from "./state.js";
+import { setView } from "./view.js";
 
-// ---------------------------------------------------------------- comparison panel
+let compared = null;  // the dataset and stages the panel shows (compareKey), to reload only when they change
+let confusionField = null;  // the prediction field of the confusion matrix
+
 function toggleCompare() {
   const panel = $("compare-panel");
   panel.hidden = !panel.hidden;
@@ -16,7 +21,7 @@ function compareKey() { return JSON.stringify([S.view.dataset, S.view.stages]); 
 
 async function loadCompare() {
   const panel = $("compare-panel");
-  S.compared = compareKey();
+  compared = compareKey();
   const gt = S.info.gt_field;
   if (!gt || S.info.label_fields.length < 2) {
     panel.replaceChildren(el("div", { text: "Comparing needs a ground-truth field and at least one prediction field." }));
@@ -27,7 +32,7 @@ async function loadCompare() {
     const data = await fresh("compare", api("/api/compare", { view: compareView(), gt_field: gt }));
     const head = el("tr", {}, ...["model", "percent correct", data.interval || "95% CI", "balanced", "top-5", "mean conf", "ECE", "only right"].map((h) => el("th", { text: h })));
     const rows = data.rows.map((r) => el("tr", { "data-testid": `compare-row-${r.model}` },
-      el("td", {}, el("span", { class: "swatch", style: `background:${S.colors[r.model] || "#999"}` }), " ", r.model),
+      el("td", {}, el("span", { class: "swatch", style: `background:${colorOf(r.model)}` }), " ", r.model),
       ...[r.accuracy, r.ci, r.balanced, r.top5, r.confidence, r.ece].map((t) => el("td", { text: t })),
       el("td", {}, el("button", { onclick: () => setView({ dataset: S.view.dataset, stages: r.only_right_stages, filters: emptyFilters() }), text: r.only_right }))));
     const labels = { all_right: "all right", all_wrong: "all wrong", only_one_right: "only one right", likely_label_errors: "likely label errors" };
@@ -38,10 +43,10 @@ async function loadCompare() {
         text: "likely label errors: not looked for (no stored logits; hover for why)" }));
     }
     const models = data.models;
-    if (!models.includes(S.confusionField)) S.confusionField = models[0];
+    if (!models.includes(confusionField)) confusionField = models[0];
     const picker = el("select", { "data-testid": "confusion-field" }, ...models.map((m) => el("option", { value: m, text: m })));
-    picker.value = S.confusionField;
-    picker.onchange = () => { S.confusionField = picker.value; loadConfusion(gt); };
+    picker.value = confusionField;
+    picker.onchange = () => { confusionField = picker.value; loadConfusion(gt); };
     panel.replaceChildren(el("div", { class: "hint", text: `${data.num_samples} samples in the view (before sidebar filters), ground truth ${gt}` }),
       el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows)), el("div", { class: "view-buttons" }, ...buttons),
       el("div", {}, "confusion matrix of ", picker), el("div", { id: "confusion" }));
@@ -50,7 +55,7 @@ async function loadCompare() {
 }
 
 async function loadConfusion(gt) {
-  const field = S.confusionField;
+  const field = confusionField;
   const box = $("confusion");
   try {
     const data = await fresh("confusion", api("/api/confusion", { view: compareView(), field, gt_field: gt }));
@@ -77,3 +82,9 @@ function filterCell(gt, truth, field, predicted) {
   filters.labels[field] = [predicted];
   setView({ ...S.view, filters });
 }
+
+/** the panel opens with the header's "compare" button and, while open, follows the view's dataset and stages */
+export const comparePanel = {
+  setUp() { $("compare-toggle").onclick = toggleCompare; },
+  viewLoaded() { if (!$("compare-panel").hidden && compared !== compareKey()) loadCompare(); },
+};

@@ -1,13 +1,21 @@
-// The command palette (backtick) and its operators as background jobs (uses app.js).
-"use strict";
+// The command palette (backtick): pick an operator, fill its form, run it as a background job (jobs.js).
+import { api } from "./api.js";
+import { $, el, showError } from "./dom.js";
+import { startJob } from "./jobs.js";
+import { S } from "./state.js";
 
-// ---------------------------------------------------------------- command palette and operators
+// An operator: the name the palette lists and a function that fills the palette's form (#operator-form)
+// and calls runOperator on submit. registerOperator adds one.
 const OPERATORS = [
   { name: "zero-shot classify", form: classifyForm },
   { name: "evaluate", form: evaluateForm },
 ];
 
-function openPalette() {
+export function registerOperator(operator) { OPERATORS.push(operator); }
+
+let zoo = null;  // the server's model zoo, template sets and model arguments: asked once
+
+export function openPalette() {
   $("palette").hidden = false;
   $("operator-form").hidden = true;
   const input = $("palette-input");
@@ -20,7 +28,7 @@ function openPalette() {
   input.focus();
 }
 
-function closePalette() { $("palette").hidden = true; }
+export function closePalette() { $("palette").hidden = true; }
 
 function renderPaletteList() {
   const text = $("palette-input").value.toLowerCase();
@@ -44,17 +52,14 @@ async function classifyForm() {
   form.hidden = false;
   form.replaceChildren(el("div", { class: "hint", text: "loading the zoo…" }));
   try {
-    if (!S.models) {
-      const zoo = await api("/api/operators/models");
-      S.models = zoo.models; S.templateSets = zoo.template_sets; S.modelArgs = zoo.model_args; S.modelDirs = zoo.model_dirs;
-    }
+    if (!zoo) zoo = await api("/api/operators/models");
   } catch (e) { showError(e); return; }
   const optionText = (m) => (m.available ? m.name + (m.reason ? ` (${m.reason})` : "")
     : m.configurable ? `${m.name} — give its weights under model arguments` : `${m.name} — unavailable: ${m.reason.slice(0, 90)}`);
-  const model = el("select", { name: "model", "data-testid": "op-model" }, ...S.models.map((m) =>
+  const model = el("select", { name: "model", "data-testid": "op-model" }, ...zoo.models.map((m) =>
     el("option", { value: m.name, disabled: !m.available && !m.configurable, title: m.available ? m.description : m.reason,
       text: optionText(m) })));
-  const firstAvailable = S.models.find((m) => m.available);
+  const firstAvailable = zoo.models.find((m) => m.available);
   if (firstAvailable) model.value = firstAvailable.name;
   const source = el("select", { name: "source", "data-testid": "op-classes-source" },
     el("option", { value: "field", text: "distinct labels of a field" }), el("option", { value: "list", text: "a typed list" }),
@@ -66,14 +71,14 @@ async function classifyForm() {
   source.onchange = () => { fromField.hidden = source.value !== "field"; typed.hidden = source.value !== "list"; file.hidden = source.value !== "file"; };
   const prompt = el("input", { type: "text", name: "prompt", placeholder: "A photo of (the model's default)" });
   const templates = el("select", { name: "templates", "data-testid": "op-templates" },
-    el("option", { value: "", text: "none: use the prompt" }), ...S.templateSets.map((t) => el("option", { value: t, text: t })));
+    el("option", { value: "", text: "none: use the prompt" }), ...zoo.template_sets.map((t) => el("option", { value: t, text: t })));
   const labelField = el("input", { type: "text", name: "label_field", "data-testid": "op-label-field", required: true, pattern: "[A-Za-z_][A-Za-z0-9_]*" });
   labelField.value = (firstAvailable ? firstAvailable.name : "predictions").replace(/[^A-Za-z0-9_]/g, "_");
   model.onchange = () => { labelField.value = model.value.replace(/[^A-Za-z0-9_]/g, "_"); };
   const args = el("textarea", { name: "model_args", rows: 2, "data-testid": "op-model-args",
     placeholder: "name_or_path=/models/my-siglip\nprecision=fp16" });
-  const argsHint = `one key=value per line (or a JSON object); keys: ${(S.modelArgs || []).join(", ")}. `
-    + `Paths must lie under ${(S.modelDirs || []).join(" or ") || "the allowed model folders"} (bakeoff.config.app_model_dirs)`;
+  const argsHint = `one key=value per line (or a JSON object); keys: ${(zoo.model_args || []).join(", ")}. `
+    + `Paths must lie under ${(zoo.model_dirs || []).join(" or ") || "the allowed model folders"} (bakeoff.config.app_model_dirs)`;
   const target = targetSelect();
   const run = el("button", { type: "submit", "data-testid": "op-run", text: "run" });
   form.replaceChildren(el("h3", { text: "zero-shot classify" }), ...field("model", model, "models whose package or weights are missing are greyed out; the generic loaders take local weights as model arguments"),
@@ -95,7 +100,7 @@ async function classifyForm() {
     if (Object.keys(modelArgs).length) params.model_args = modelArgs;
     if (prompt.value) params.prompt = prompt.value;
     if (templates.value) params.templates = templates.value;
-    startJob("zero-shot-classify", params);
+    runOperator("zero-shot-classify", params);
   };
 }
 
@@ -140,50 +145,21 @@ function evaluateForm() {
     e.preventDefault();
     const params = { pred_field: pred.value, gt_field: gt.value, target: target.value };
     if (key.value) params.eval_key = key.value;
-    startJob("evaluate", params);
+    runOperator("evaluate", params);
   };
 }
 
-async function startJob(operator, params) {
+/** start the job; the palette closes when the server took it, and shows the refusal when not */
+export async function runOperator(operator, params) {
   try {
-    const job = await api("/api/jobs", { operator, view: S.view, params });
+    await startJob(operator, params);
     closePalette();
-    S.watching = S.watching || new Set();
-    S.watching.add(job.id);
-    renderJob(job);
   } catch (e) { showError(e); }
 }
 
-function renderJob(job) {
-  let box = document.querySelector(`.job[data-job="${job.id}"]`);
-  if (!box) { box = el("div", { class: "job", "data-job": job.id, "data-testid": "job" }); $("jobs").prepend(box); }
-  box.className = `job ${job.status}`;
-  box.dataset.status = job.status;
-  const title = job.operator === "zero-shot-classify" ? `${job.params.model} → ${job.params.label_field}` : `evaluate ${job.params.pred_field}`;
-  const progress = el("progress", { max: job.total || 1, value: job.done || 0 });
-  const rate = job.rate ? ` · ${job.rate} img/s` : "", eta = job.eta_s !== null && job.status === "running" ? ` · ETA ${job.eta_s} s` : "";
-  const line = `${job.status}: ${job.done}${job.total !== null ? " / " + job.total : ""}${rate}${eta}`;
-  const buttons = job.status === "running" || job.status === "queued"
-    ? el("button", { "data-testid": "job-cancel", onclick: () => api(`/api/jobs/${job.id}/cancel`, {}).then(renderJob).catch(showError), text: "cancel" })
-    : el("button", { onclick: () => box.remove(), text: "dismiss" });
-  box.replaceChildren(el("b", { text: title }), progress, el("div", { text: line }),
-    el("div", { class: "hint", text: job.error || job.message }), buttons);
-}
+export function isPaletteOpen() { return !$("palette").hidden; }
 
-async function pollJobs() {
-  try {
-    for (const id of [...(S.watching || [])]) {
-      const job = await api(`/api/jobs/${id}`);
-      renderJob(job);
-      if (!["queued", "running"].includes(job.status)) {
-        S.watching.delete(id);
-        if (job.status === "completed" && job.dataset === S.view.dataset) {
-          await loadInfo();
-          if (job.result && job.result.label_field && !S.shown.includes(job.result.label_field)) S.shown.push(job.result.label_field);
-          refresh();
-        }
-      }
-    }
-  } catch (e) { /* try again */ }
-  setTimeout(pollJobs, 500);
-}
+/** the palette as a panel: setUp binds the header's button (app.js binds the backtick key) */
+export const palette = {
+  setUp() { $("palette-open").onclick = openPalette; },
+};

@@ -1,6 +1,6 @@
 // How the view's stages read on their chips: `clip_eval = false`, `limit 25`, `sort by filepath ↓`.
 // The stage's JSON stays in the chip's tooltip and in the "edit view" box.
-"use strict";
+// Imports nothing.
 
 const INFIX = { eq: "=", ne: "≠", lt: "<", le: "≤", gt: ">", ge: "≥", add: "+", sub: "−", mul: "×", div: "/", mod: "%" };
 
@@ -49,7 +49,7 @@ function stageFilterText(filter) {
   return exprText(filter);
 }
 
-function describeStage(stage) {
+export function describeStage(stage) {
   const k = stage.kwargs || {};
   switch (stage._cls) {
     case "Match": return stageFilterText(k.filter);
