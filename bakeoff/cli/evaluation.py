@@ -45,13 +45,8 @@ def evaluate(dataset: str, pred_field: str, gt_field: str, eval_key: str | None,
         raise click.BadParameter(f"--method binary needs --classes NEG,POS (two classes), got {classes!r}",
                                  param_hint="--classes")
     eval_key = eval_key or f"{pred_field}_eval"
-    try:
-        results = loaded.evaluate_classifications(pred_field, gt_field=gt_field, eval_key=eval_key,
-                                                  classes=class_list, method=method, k=k)
-    except ValueError as error:  # the evaluation's own argument checks (top-k without logits' class order...)
-        if isinstance(error, fo.BakeoffError):
-            raise
-        raise click.ClickException(str(error)) from error
+    results = loaded.evaluate_classifications(pred_field, gt_field=gt_field, eval_key=eval_key,
+                                              classes=class_list, method=method, k=k)
     try:
         metrics = results.metrics()
     except fo.BakeoffError:  # binary, with labels besides NEG,POS: scikit-learn (and FiftyOne) refuse 'binary'

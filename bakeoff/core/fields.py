@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bakeoff.errors import FieldError, FieldTypeError
+from bakeoff.storage.engine import dumps_json
 
 if TYPE_CHECKING:
     from bakeoff.core.document import EmbeddedDocument
@@ -177,6 +178,8 @@ class ListField(Field):
                                      f"{self!r:.120} and holds no None; leave the item out, or use an untyped "
                                      "ListField")
             value = [self.field.validate(v) for v in value]
+        else:
+            _check_json(self, value)
         return value
 
     def to_catalog(self):
@@ -194,9 +197,12 @@ class DictField(Field):
     kind = "json"
 
     def validate(self, value):
-        if value is None or isinstance(value, dict):
+        if value is None:
             return value
-        raise self._type_error(value, " Pass a dict.")
+        if not isinstance(value, dict):
+            raise self._type_error(value, " Pass a dict.")
+        _check_json(self, value)
+        return value
 
 
 class VectorField(Field):
@@ -289,3 +295,13 @@ def infer_field(value: Any) -> Field | None:
 
 
 _SCALARS = {BooleanField, IntField, FloatField, StringField, DateTimeField, DateField}
+
+
+def _check_json(field: Field, value: dict[str, Any] | list[Any]) -> None:
+    """Refuse a dict or list the database cannot store (a set, an object inside it) with a FieldTypeError,
+    before the write: the storage layer's JSON encoder would fail inside the INSERT instead."""
+    try:
+        dumps_json(value)
+    except TypeError as error:  # json: "Object of type set is not JSON serializable"
+        raise field._type_error(value, f" Its contents must be JSON values (str, numbers, bools, None, lists, "
+                                       f"dicts with str keys, dates): {error}.") from None

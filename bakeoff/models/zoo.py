@@ -34,7 +34,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from bakeoff.errors import suggest
+from bakeoff.errors import BakeoffError, suggest
 from bakeoff.models.errors import UnknownModelError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -289,7 +289,7 @@ def zoo_model_status(name: str, **kwargs: Any) -> tuple[bool, str]:
             remote = not Path(where).is_dir()
     except ModelNotAvailableOfflineError as error:
         return False, str(error)
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, BakeoffError) as error:  # a missing folder, a bad argument: not available, and why
         return False, f"{type(error).__name__}: {error}"
     return True, ("downloads its weights on first use" if remote else "")
 
