@@ -13,6 +13,7 @@ Importing bakeoff does not import torch, transformers or open_clip.
 
 from bakeoff import types
 from bakeoff._config import Config, config
+from bakeoff._wiring import wire as _wire
 from bakeoff.core.aggregations import (
     Aggregation,
     Bounds,
@@ -70,6 +71,8 @@ from bakeoff.errors import (
 )
 
 __version__ = "0.1.0"
+
+_wire()  # core's door methods (evaluate_classifications, apply_model, ...) find the layers that do the work
 
 
 def compare(collection, pred_fields=None, gt_field="ground_truth", **kwargs):

@@ -57,13 +57,15 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 def _env_int(name: str) -> int | None:
+    from bakeoff.errors import InvalidOptionError
+
     value = os.environ.get(name)
     if not value:
         return None
     try:
         return int(value)
     except ValueError:
-        raise ValueError(f"{name}={value!r} is not an integer; set it to e.g. 32 or unset it") from None
+        raise InvalidOptionError(f"{name}={value!r} is not an integer; set it to e.g. 32 or unset it") from None
 
 
 class Config:
@@ -98,6 +100,10 @@ class Config:
             return self._database_uri
         return f"sqlite:///{self.home / 'bakeoff.db'}"
 
+    @database_uri.setter
+    def database_uri(self, value: str | None) -> None:
+        self._database_uri = value or None
+
     @property
     def database_display(self) -> str:
         """:attr:`database_uri` for messages and logs: a password in it shows as ``***``.
@@ -109,10 +115,6 @@ class Config:
             'postgresql://me:***@db:5432/bakeoff'
         """
         return display_uri(self.database_uri)
-
-    @database_uri.setter
-    def database_uri(self, value: str | None) -> None:
-        self._database_uri = value or None
 
     @property
     def dataset_zoo_dir(self) -> Path:

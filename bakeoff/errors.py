@@ -5,7 +5,7 @@
     ├── DatasetExistsError        (also a ValueError)
     ├── InvalidDatasetNameError   (also a ValueError)   empty, too long, or with '/' or control characters
     ├── FieldError                (also a ValueError)
-    │   ├── UnknownFieldError     (also a KeyError)
+    │   ├── UnknownFieldError     (also a KeyError)     sample['nope'], drop_index() of a path without an index
     │   └── FieldTypeError        (also a TypeError)
     ├── InvalidViewError          (also a ValueError)   malformed or out-of-range view / expression
     ├── SampleNotFoundError       (also a KeyError)
@@ -15,7 +15,8 @@
     ├── MediaTypeError            (also a ValueError)   a media type other than "image"
     ├── SavedViewExistsError      (also a ValueError)   save_view() of a name in use, without overwrite=True
     ├── SavedViewNotFoundError    (also a ValueError and a KeyError)  no saved view of that name
-    ├── UnknownAttributeError     (also an AttributeError)  a misspelt or read-only attribute of a dataset, view or sample
+    ├── UnknownAttributeError     (also an AttributeError)  a misspelt or read-only attribute of a dataset, view,
+    │                                                      sample, label or expression
     ├── DatasetImportError        (also a ValueError)
     ├── ImageDecodeError          (also an OSError)     an image file that cannot be read or decoded
     ├── ZooError
@@ -39,6 +40,8 @@
     ├── EvaluationError           (also a ValueError)   an evaluation that cannot run as asked (method, classes)
     ├── NotComparedError          (also a KeyError)     a model or pair that a comparison does not hold
     ├── MissingDependencyError    (also an ImportError) an optional package the call needs (matplotlib, ...)
+    ├── BrainError                (also a ValueError)   a brain method that cannot run as asked (no embeddings, wrong dims)
+    ├── BrainRunNotFoundError     (also a KeyError)     no brain run under that key
     └── StorageError
 
 Each class knows the HTTP status the App answers with (``http_status``, 400
@@ -81,7 +84,7 @@ class FieldError(BakeoffError, ValueError):
 
 
 class UnknownFieldError(FieldError, KeyError):
-    """A field path names no field of the dataset."""
+    """A field path names no field of the dataset or label (``sample["nope"]``), or no index (``drop_index``)."""
 
 
 class FieldTypeError(FieldError, TypeError):
@@ -127,7 +130,8 @@ class SavedViewNotFoundError(BakeoffError, ValueError, KeyError):
 
 
 class UnknownAttributeError(BakeoffError, AttributeError):
-    """A dataset, view or sample has no such attribute, or it cannot be set (``view.name = ...``)."""
+    """A dataset, view, sample, label or expression has no such attribute, or it cannot be set
+    (``view.name = ...``, ``F("x").op = ...``)."""
 
 
 class DatasetImportError(BakeoffError, ValueError):
@@ -205,7 +209,8 @@ class InvalidOptionError(BakeoffError, ValueError):
 
 
 class UnknownOptionError(InvalidOptionError, TypeError):
-    """An option the call does not take, or not with this backend (``replicas=`` with ``backend="local"``)."""
+    """An option the call does not take, or not with this backend (``replicas=`` with ``backend="local"``,
+    ``ImageMetadata(widht=640)``)."""
 
 
 class AppTokenError(BakeoffError, ValueError):
@@ -230,6 +235,16 @@ class NotComparedError(BakeoffError, KeyError):
 
 class MissingDependencyError(BakeoffError, ImportError):
     """An optional package the call needs is not installed; the message says which extra installs it."""
+
+
+class BrainError(BakeoffError, ValueError):
+    """A brain method that cannot run as asked: no embeddings, vectors of the wrong size, an invalid brain key."""
+
+
+class BrainRunNotFoundError(BakeoffError, KeyError):
+    """No brain run (similarity index, visualization, ...) under that key on the dataset."""
+
+    http_status = 404
 
 
 class StorageError(BakeoffError):

@@ -32,7 +32,7 @@ warnings.simplefilter("ignore")  # Pillow's DecompressionBombWarning above 89M p
 sys.path.insert(0, {root!r})
 import numpy as np
 from PIL import Image, ImageOps
-from bakeoff.inference.decode import load_image
+from bakeoff.media.decode import load_image
 
 def previous(path):
     with Image.open(path) as image:
@@ -93,7 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=12_000, help="side of the square test images (pixels)")
     args = parser.parse_args()
-    from bakeoff.inference.decode import DEFAULT_MAX_DECODED_BYTES, estimate_decoded_bytes
+    from bakeoff.media.decode import DEFAULT_MAX_DECODED_BYTES, estimate_decoded_bytes
 
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_images(Path(tmp), args.size)

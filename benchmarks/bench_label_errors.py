@@ -79,7 +79,7 @@ def flip_labels(labels: list[str], classes: list[str], rate: float, seed: int) -
 
 def apply_demo_models(dataset, classes: list[str]) -> list[str]:
     import bakeoff.zoo as foz
-    from bakeoff.demo.run import available_models
+    from bakeoff.demo import available_models
 
     fields = []
     for name in available_models():

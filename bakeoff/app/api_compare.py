@@ -8,9 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-import bakeoff as fo
 from bakeoff.app.views import ViewSpec, stages_of
+from bakeoff.core.transactions import snapshot
 from bakeoff.errors import LabelErrorsError
+from bakeoff.evaluation.compare import compare as compare_fields
 
 router = APIRouter(prefix="/api", tags=["comparison"])
 
@@ -35,9 +36,9 @@ class ConfusionRequest(BaseModel):
 
 @router.post("/compare", summary="Per-model metrics and the all right / all wrong / only one right / label-error views")
 def compare(request: Request, body: CompareRequest) -> dict[str, Any]:
-    with fo.snapshot():  # schema and rows of this answer from one snapshot
+    with snapshot():  # schema and rows of this answer from one snapshot
         view = request.app.state.bakeoff.view(body.view)
-        comparison = fo.compare(view, body.pred_fields, body.gt_field)
+        comparison = compare_fields(view, body.pred_fields, body.gt_field)
         views = {"all_right": comparison.all_right(), "all_wrong": comparison.all_wrong(),
                  "only_one_right": comparison.only_one_right()}
         try:  # needs stored logits; without them the view is left out and label_errors says why
@@ -58,9 +59,9 @@ def compare(request: Request, body: CompareRequest) -> dict[str, Any]:
 
 @router.post("/confusion", summary="One model's confusion matrix over the most frequent ground-truth classes")
 def confusion(request: Request, body: ConfusionRequest) -> dict[str, Any]:
-    with fo.snapshot():  # schema and rows of this answer from one snapshot
+    with snapshot():  # schema and rows of this answer from one snapshot
         view = request.app.state.bakeoff.view(body.view)
-        comparison = fo.compare(view, [body.field], body.gt_field)
+        comparison = compare_fields(view, [body.field], body.gt_field)
         results = comparison.results[body.field]
         support = Counter(str(label) for label in results.ytrue)
         classes = sorted(c for c, _ in support.most_common(body.max_classes) if c != comparison.missing)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-import bakeoff as fo
 from bakeoff.app.views import Filters, ViewSpec, stages_of
+from bakeoff.core.aggregations import Bounds, CountValues
 from bakeoff.core.fields import (
     BooleanField,
     EmbeddedDocumentField,
@@ -21,6 +22,8 @@ from bakeoff.core.fields import (
     StringField,
 )
 from bakeoff.core.labels import Classification, Classifications
+from bakeoff.core.registry import list_datasets
+from bakeoff.core.transactions import snapshot
 from bakeoff.models.scoring import probabilities_from_config
 
 router = APIRouter(prefix="/api", tags=["data"])
@@ -92,16 +95,18 @@ def describe_dataset(dataset) -> dict[str, Any]:
 
 @router.get("/datasets", summary="Names of all datasets")
 def datasets() -> dict[str, Any]:
-    return {"datasets": fo.list_datasets()}
+    return {"datasets": list_datasets()}
 
 
 @router.get("/datasets/{name}", summary="A dataset's fields, evaluations and model runs")
 def dataset_info(request: Request, name: str) -> dict[str, Any]:
-    with fo.snapshot():  # schema and rows of this answer from one snapshot
+    with snapshot():  # schema and rows of this answer from one snapshot
         return describe_dataset(_state(request).dataset(name))
 
 
-def _tile(sample: dict[str, Any], labels: list[str], booleans: list[str], multilabels: list[str] = ()) -> dict[str, Any]:
+def _tile(
+    sample: dict[str, Any], labels: list[str], booleans: list[str], multilabels: Sequence[str] = ()
+) -> dict[str, Any]:
     meta = sample.get("metadata") or {}
     out = {"id": sample["id"], "name": os.path.basename(sample["filepath"]), "filepath": sample["filepath"],
            "width": meta.get("width"), "height": meta.get("height"), "tags": sample.get("tags") or [],
@@ -130,7 +135,7 @@ def _number(value: Any) -> float | None:
 
 @router.post("/samples", summary="One page of the view's samples (and the view's size)")
 def samples(request: Request, body: PageRequest) -> dict[str, Any]:
-    with fo.snapshot():  # schema and rows of this answer from one snapshot
+    with snapshot():  # schema and rows of this answer from one snapshot
         state = _state(request)
         view = state.view(body.view)
         schema = state.dataset(body.view.dataset).get_field_schema()
@@ -145,7 +150,7 @@ def samples(request: Request, body: PageRequest) -> dict[str, Any]:
 
 @router.post("/counts", summary="Value counts of label, boolean and tag fields, and confidence bounds, in the view")
 def counts(request: Request, body: ViewRequest) -> dict[str, Any]:
-    with fo.snapshot():  # schema and rows of this answer from one snapshot
+    with snapshot():  # schema and rows of this answer from one snapshot
         state = _state(request)
         view = state.view(body.view)
         info = describe_dataset(state.dataset(body.view.dataset))
@@ -153,7 +158,7 @@ def counts(request: Request, body: ViewRequest) -> dict[str, Any]:
         paths = [f"{f}.label" for f in info["label_fields"]] + [f"{f}.classifications.label" for f in multi] \
             + info["boolean_fields"] + ["tags"]
         ranged = [f"{f}.confidence" for f in info["label_fields"]] + [f"{f}.classifications.confidence" for f in multi]
-        aggregations = [fo.CountValues(p) for p in paths] + [fo.Bounds(p) for p in ranged]
+        aggregations = [CountValues(p) for p in paths] + [Bounds(p) for p in ranged]
         results = view.aggregate(aggregations) if aggregations else []
         out: dict[str, Any] = {"count": view.count(), "values": {}, "bounds": {}}
         for path, result in zip(paths, results, strict=False):
@@ -168,7 +173,7 @@ def counts(request: Request, body: ViewRequest) -> dict[str, Any]:
 
 @router.get("/datasets/{name}/samples/{sample_id}", summary="One sample: every field, and the top-5 classes per label")
 def sample_detail(request: Request, name: str, sample_id: str) -> dict[str, Any]:
-    with fo.snapshot():  # schema and rows of this answer from one snapshot
+    with snapshot():  # schema and rows of this answer from one snapshot
         dataset = _state(request).dataset(name)
         sample = {"id": sample_id, **dataset[sample_id].to_dict()}  # to_dict() has no id, as FiftyOne's
         runs = set(dataset.list_model_runs())

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bakeoff.app.views import ViewSpec
+from bakeoff.errors import BakeoffError
 from bakeoff.storage.identifiers import FIELD_NAME_PATTERN
 
 logger = logging.getLogger(__name__)
@@ -193,4 +194,6 @@ class JobManager:
                           "and running it again resumes"
         except Exception as error:  # noqa: BLE001 - a failed job is reported on the page, not raised
             job.status, job.error = "failed", f"{type(error).__name__}: {error}"
-            logger.debug("job %s failed:\n%s", job.id, traceback.format_exc())
+            # a bakeoff error is the request's mistake, said on the page; anything else may be a bug: log it
+            log = logger.debug if isinstance(error, BakeoffError) else logger.error
+            log("job %s failed:\n%s", job.id, traceback.format_exc())

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from bakeoff import config
-from bakeoff.core.media import is_url, media_identity, read_media
-from bakeoff.inference.decode import ImageDecodeError, load_image
+from bakeoff._config import config
+from bakeoff.media.decode import ImageDecodeError, load_image
+from bakeoff.media.files import is_url, media_identity, read_media
 
 router = APIRouter(tags=["media"])
 
@@ -42,12 +42,12 @@ def _sample_file(request: Request, dataset: str, sample_id: str) -> str:
     return path
 
 
-def _image_format(source) -> str:
+def _image_format(source, filepath: str) -> str:
     try:
         with Image.open(source) as image:
             return image.format or ""
-    except (UnidentifiedImageError, OSError) as error:
-        raise HTTPException(415, f"the file of this sample is not a readable image: {error}") from None
+    except OSError as error:  # Pillow's UnidentifiedImageError included: the server answers 415
+        raise ImageDecodeError(filepath, f"not a readable image: {error}") from None
 
 
 @router.get("/media/{dataset}/{sample_id}", summary="The sample's original image")
@@ -55,11 +55,11 @@ def media(request: Request, dataset: str, sample_id: str) -> Response:
     path = _sample_file(request, dataset, sample_id)
     if is_url(path):
         data = _read(path)
-        mime = _MIME.get(_image_format(io.BytesIO(data)))
+        mime = _MIME.get(_image_format(io.BytesIO(data), path))
         if mime not in _BROWSER_SAFE:
             return _render(path, 2048)
         return Response(data, media_type=mime, headers=_HEADERS)
-    mime = _MIME.get(_image_format(path))
+    mime = _MIME.get(_image_format(path, path))
     if mime not in _BROWSER_SAFE:
         return _render(path, 2048)  # TIFF and friends: send a JPEG the browser can show
     return FileResponse(path, media_type=mime, headers=_HEADERS)
@@ -132,10 +132,7 @@ def prune_thumbnails(limit_bytes: int = THUMBNAIL_CACHE_BYTES) -> int:
 
 
 def _decode(path: str, size: int) -> Image.Image:
-    try:
-        return load_image(path, draft_size=size)
-    except ImageDecodeError as error:
-        raise HTTPException(415, error.reason) from None
+    return load_image(path, draft_size=size)  # ImageDecodeError: the server answers 415 with the reason
 
 
 def _render(path: str, size: int) -> Response:

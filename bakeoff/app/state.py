@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 from typing import Any
 
 from bakeoff.app.jobs import JobManager
@@ -22,8 +23,7 @@ class AppState:
         self._datasets: dict[str, Dataset] = {}
         self._lock = threading.Lock()
         self.session: dict[str, Any] = {"version": 0, "dataset": None, "stages": [], "filters": Filters().model_dump()}
-        self.jobs = JobManager({name: (lambda job, progress, _r=runner: _r(self, job, progress))
-                                for name, runner in RUNNERS.items()})
+        self.jobs = JobManager({name: partial(runner, self) for name, runner in RUNNERS.items()})
 
     def dataset(self, name: str) -> Dataset:
         with self._lock:

@@ -63,12 +63,13 @@ def build_view(dataset: Dataset, stages: list[dict[str, Any]], filters: Filters 
         for field in multi:
             view = _filter_multilabel(view, field, filters.labels.get(field) or [], filters.confidence.get(field))
         filters = single
-    expr = filter_expression(filters) if filters is not None else None
-    if expr is not None:
-        _check_filter_fields(view, filters)  # match() reads an unknown field as missing (FiftyOne): a typo is a 400 here
-        view = view.match(expr)
-    if filters is not None and filters.tags:
-        view = view.match_tags(filters.tags)
+    if filters is not None:
+        expr = filter_expression(filters)
+        if expr is not None:
+            _check_filter_fields(view, filters)  # match() reads an unknown field as missing (FiftyOne): a typo is a 400
+            view = view.match(expr)
+        if filters.tags:
+            view = view.match_tags(filters.tags)
     return view
 
 

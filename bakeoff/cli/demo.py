@@ -42,7 +42,7 @@ def demo(report: Path, no_report: bool, fresh: bool, open_app: bool) -> None:
     Example:
         bakeoff demo --report demo.html --app
     """
-    from bakeoff.demo.run import run_demo
+    from bakeoff.cli.demo_run import run_demo
 
     run_demo(report=None if no_report else str(report), fresh=fresh)
     if open_app:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def _model_args(ctx: click.Context, param: click.Parameter, values: tuple[str, .
     for text in values:
         try:
             key, value = parse_model_arg(text)
-        except ValueError as error:
+        except fo.BakeoffError as error:
             raise click.BadParameter(str(error), ctx, param) from None
         args[key] = value
     return args
@@ -81,16 +82,17 @@ def resolve_classes(dataset: fo.Dataset, classes_from: str | None, classes: str 
         which = " and ".join(name for name, _ in given) if given else "none"
         raise click.UsageError(f"give exactly one of --classes-from, --classes, --classes-file (got {which})")
     option, value = given[0]
-    if option == "--classes-from":
-        if not dataset.has_field(value):
+    if classes_from is not None:
+        if not dataset.has_field(classes_from):
             fields = list(dataset.get_field_schema(ftype=fo.EmbeddedDocumentField, embedded_doc_type=fo.Classification))
-            raise click.BadParameter(f"dataset {dataset.name!r} has no field {value!r}.{suggest(value, fields)} "
-                                     f"Classification fields: {fields}", param_hint=option)
-        names = [label for label in dataset.distinct(f"{value}.label") if label is not None]
-        where = f"field {value!r} of dataset {dataset.name!r} has no labels"
-    elif option == "--classes":
-        names = [name.strip() for name in value.split(",") if name.strip()]
-        where = f"{value!r} names no class; use e.g. --classes cat,dog"
+            raise click.BadParameter(f"dataset {dataset.name!r} has no field {classes_from!r}."
+                                     f"{suggest(classes_from, fields)} Classification fields: {fields}",
+                                     param_hint=option)
+        names = [label for label in dataset.distinct(f"{classes_from}.label") if label is not None]
+        where = f"field {classes_from!r} of dataset {dataset.name!r} has no labels"
+    elif classes is not None:
+        names = [name.strip() for name in classes.split(",") if name.strip()]
+        where = f"{classes!r} names no class; use e.g. --classes cat,dog"
     else:
         lines = Path(value).read_text(encoding="utf-8").splitlines()
         numbered = [(n, line.strip()) for n, line in enumerate(lines, 1)
@@ -105,10 +107,14 @@ def resolve_classes(dataset: fo.Dataset, classes_from: str | None, classes: str 
     return names
 
 
-def _refuse_duplicates(names: list[str], option: str, where: Any) -> None:
+def _refuse_duplicates(names: list[str], option: str, where: Callable[[str], str]) -> None:
     """A usage error naming each class given more than once and where (``where(name)``)."""
     seen: set[str] = set()
-    dupes = [n for n in names if n in seen or seen.add(n)]
+    dupes: list[str] = []
+    for name in names:
+        if name in seen:
+            dupes.append(name)
+        seen.add(name)
     if dupes:
         listed = "; ".join(f"{name!r} ({where(name)})" for name in dict.fromkeys(dupes))
         raise click.BadParameter(f"a class is given more than once: {listed}; give each class once", param_hint=option)
@@ -156,7 +162,7 @@ def _check_templates(ctx: click.Context, param: click.Parameter, value: str | No
     if value is not None:
         try:
             as_templates(value)
-        except ValueError as error:
+        except fo.BakeoffError as error:
             raise click.BadParameter(str(error), ctx, param) from None
     return value
 

@@ -22,6 +22,7 @@ from bakeoff.core.sample import Sample, normalize_filepath
 from bakeoff.core.schema import Schema, decode, document_list_type, needs_decoding, unflatten
 from bakeoff.errors import (
     EmptyCollectionError,
+    FieldTypeError,
     InvalidViewError,
     SampleIndexError,
     SampleNotFoundError,
@@ -308,7 +309,7 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
             schema, builder = self._builder()
             target = schema.field(field)
             if target.kind in (None, "marker", "json", "f32array"):
-                raise TypeError(f"cannot compute {field!r} ({type(target).__name__}) from an expression")
+                raise FieldTypeError(f"cannot compute {field!r} ({type(target).__name__}) from an expression")
             value = builder.compiler.value(expr)
             rowids = None if not self._stage_list() else builder.select([ROWID]).subquery().select()
             table = builder.table  # the same Table object the expression refers to
@@ -371,8 +372,8 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
     def _check_scalar(self, field_or_expr, verb: str) -> None:
         if isinstance(field_or_expr, str):
             if isinstance(self._view_schema().field(field_or_expr), EmbeddedDocumentField):
-                raise TypeError(f"{verb}() needs a scalar path such as '{field_or_expr}.label', "
-                                f"not the document {field_or_expr!r}")
+                raise FieldTypeError(f"{verb}() needs a scalar path such as '{field_or_expr}.label', "
+                                     f"not the document {field_or_expr!r}")
 
     # -- writes through a collection ------------------------------------------------------
     def tag_samples(self, tags: str | Iterable[str]) -> None:

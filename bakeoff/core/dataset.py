@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from bakeoff._config import config
 from bakeoff.core.collection import SampleCollection
-from bakeoff.core.dataset_extras import DatasetProperties, Runs, SavedViewsAndIndexes
+from bakeoff.core.dataset_extras import DatasetProperties, SavedViewsAndIndexes
 from bakeoff.core.field_management import FieldManagement
 from bakeoff.core.fields import Field, infer_field
 from bakeoff.core.live_samples import LiveSamples
@@ -99,7 +99,7 @@ def _register_exit_cleanup(uri: str) -> None:
     atexit.register(cleanup)
 
 
-class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetProperties, Runs, SampleCollection):
+class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetProperties, SampleCollection):
     """A named collection of samples stored in bakeoff's database.
 
     Non-persistent datasets (the default) are deleted when the process that

@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 from bakeoff.core.schema import DEFAULT_FIELDS
 from bakeoff.errors import (
-    BakeoffError,
     FieldError,
     FieldTypeError,
+    InvalidOptionError,
+    InvalidViewError,
     MediaTypeError,
     SavedViewExistsError,
     SavedViewNotFoundError,
+    UnknownFieldError,
     brief,
     suggest,
 )
@@ -32,9 +34,9 @@ class SavedViewsAndIndexes:
     def save_view(self, name: str, view: DatasetView, description: str | None = None, overwrite: bool = False) -> None:
         """Store ``view``'s stages under ``name`` (shared with other processes and the App)."""
         if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"invalid saved view name {name!r}: use a non-empty string")
+            raise InvalidOptionError(f"invalid saved view name {brief(name)}: use a non-empty string")
         if view._root() != self:
-            raise BakeoffError(f"this view belongs to dataset {view._root().name!r}, not {self.name!r}")
+            raise InvalidViewError(f"this view belongs to dataset {view._root().name!r}, not {self.name!r}")
         with write(self._engine) as conn:
             if catalog.get_run(conn, self._id, SAVED_VIEW, name) is not None and not overwrite:
                 raise SavedViewExistsError(f"saved view {name!r} already exists; pass overwrite=True to replace it")
@@ -98,7 +100,7 @@ class SavedViewsAndIndexes:
         _, table = self._sync()
         with write(self._engine) as conn:
             if not store.drop_index(conn, table, field_path):
-                raise KeyError(f"no index on {field_path!r}; indexed: {self.list_indexes()}")
+                raise UnknownFieldError(f"no index on {brief(field_path)}; indexed: {self.list_indexes()}")
 
 
 PROPERTIES = ("dataset_properties", "properties")  # (run type, key) of the record that holds them
@@ -231,35 +233,3 @@ def _check_class_list(what: str, value: Any) -> None:
     if not isinstance(value, list | tuple) or not all(isinstance(c, str) for c in value):
         raise FieldTypeError(f"{what} must be a list of str class names, got {brief(value)}")
 
-
-class Runs:
-    """Records of work done on a dataset (evaluations, model runs), keyed by (type, key).
-
-    Used by the evaluation and inference layers; config and results are JSON.
-    """
-
-    def _save_run(self, run_type: str, key: str, config: Any, results: Any = None) -> None:
-        with write(self._engine) as conn:
-            catalog.put_run(conn, self._id, run_type, key, config, results)
-
-    def _load_run(self, run_type: str, key: str) -> dict[str, Any] | None:
-        with read(self._engine) as conn:
-            row = catalog.get_run(conn, self._id, run_type, key)
-        return None if row is None else dict(row._mapping)
-
-    def _list_runs(self, run_type: str) -> list[dict[str, Any]]:
-        with read(self._engine) as conn:
-            return [dict(r._mapping) for r in catalog.list_runs(conn, self._id, run_type)]
-
-    def _delete_run(self, run_type: str, key: str) -> None:
-        with write(self._engine) as conn:
-            catalog.delete_run(conn, self._id, run_type, key)
-
-    def _rename_run(self, run_type: str, old: str, new: str) -> None:
-        with write(self._engine) as conn:
-            catalog.rename_run(conn, self._id, run_type, old, new)
-
-    def _field_writes(self, paths: list[str]) -> dict[str, int]:
-        """``{path: writes}``: how many write transactions changed each field (missing fields left out)."""
-        with read(self._engine) as conn:
-            return catalog.field_writes(conn, self._id, paths)

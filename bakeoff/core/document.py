@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from bakeoff.core.fields import Field
+from bakeoff.errors import UnknownAttributeError, UnknownFieldError, UnknownOptionError
 
 DOCUMENT_TYPES: dict[str, type[EmbeddedDocument]] = {}
 
@@ -30,7 +31,7 @@ class EmbeddedDocument:
     def __init__(self, **kwargs: Any) -> None:
         unknown = set(kwargs) - set(self._fields)
         if unknown:
-            raise TypeError(
+            raise UnknownOptionError(
                 f"{type(self).__name__} has no attribute(s) {sorted(unknown)}; its attributes are {list(self._fields)}"
             )
         for name, field in self._fields.items():
@@ -39,12 +40,14 @@ class EmbeddedDocument:
     def __setattr__(self, name: str, value: Any) -> None:
         field = self._fields.get(name)
         if field is None:
-            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}; use one of {list(self._fields)}")
+            raise UnknownAttributeError(
+                f"{type(self).__name__} has no attribute {name!r}; use one of {list(self._fields)}"
+            )
         object.__setattr__(self, name, field.validate(value))
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._fields:
-            raise KeyError(name)
+            raise UnknownFieldError(f"{type(self).__name__} has no field {name!r}; its fields are {list(self._fields)}")
         return getattr(self, name)
 
     def to_dict(self) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bakeoff.core.regex_portability import check_regex
-from bakeoff.errors import InvalidViewError, brief, suggest
+from bakeoff.errors import InvalidViewError, UnknownAttributeError, brief, suggest
 
 #: the deepest an expression may nest (``F("a") == 1`` is 2 deep). SQLAlchemy compiles recursively and runs out of
 #: Python stack from about 54 levels of some ops (if_else() as a condition, on PostgreSQL); SQLite's parser may
@@ -86,7 +86,7 @@ class ViewExpression:
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name, value):
-        raise AttributeError("view expressions are immutable")
+        raise UnknownAttributeError(f"view expressions are immutable: build a new one instead of setting {name!r}")
 
     def __bool__(self):
         raise TypeError(

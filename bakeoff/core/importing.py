@@ -16,7 +16,7 @@ from bakeoff.core.labels import Classification
 from bakeoff.core.metadata import read_metadata
 from bakeoff.core.sample import Sample
 from bakeoff.core.schema import flatten
-from bakeoff.errors import DatasetImportError
+from bakeoff.errors import DatasetImportError, ImageDecodeError, InvalidOptionError, brief
 from bakeoff.storage import samples as store
 from bakeoff.storage.engine import read, write
 
@@ -76,7 +76,7 @@ def scan_directory_tree(dataset_dir: str | os.PathLike, label_fn: Callable[[str]
 
     ``dataset_dir`` may be an fsspec URL (``s3://bucket/pets``, ``memory://pets``): the samples then keep URLs.
     """
-    from bakeoff.core.media import is_url
+    from bakeoff.media.files import is_url
 
     if is_url(os.fspath(dataset_dir)):
         return _scan_url_tree(os.fspath(dataset_dir), label_fn)
@@ -121,7 +121,7 @@ def describe_skipped(skipped: dict[str, int]) -> str:
 
 
 def _scan_url_tree(url: str, label_fn: Callable[[str], str] | None) -> tuple[list[tuple[str, str]], dict[str, int]]:
-    from bakeoff.core.media import list_folder
+    from bakeoff.media.files import list_folder
 
     try:
         entries = list_folder(url)
@@ -156,7 +156,7 @@ def _basename(url: str) -> str:
 def select_items(items: list, max_samples: int | None, shuffle: bool, seed: int | None) -> list:
     """The first ``max_samples`` items, or a reproducible random draw across all of them when shuffling."""
     if max_samples is not None and max_samples < 0:
-        raise ValueError(f"max_samples must be >= 0, got {max_samples}")
+        raise InvalidOptionError(f"max_samples must be >= 0 (or None for all), got {brief(max_samples)}")
     if shuffle:
         items = list(items)
         random.Random(seed).shuffle(items)
@@ -218,7 +218,7 @@ def fill_metadata(collection, overwrite: bool, num_workers: int | None, skip_fai
         for (rowid, filepath), (meta, error) in zip(todo, results, strict=True):
             if error is not None:
                 if not skip_failures:
-                    raise OSError(f"cannot read image {filepath!r}: {error}")
+                    raise ImageDecodeError(filepath, error)
                 failures += 1
                 if not has_error_field:
                     dataset._add_fields({MEDIA_ERROR_FIELD: StringField(description="why the image could not be read")})

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.fields import IntField, StringField
-from bakeoff.core.media import ImageDecodeError
+from bakeoff.errors import ImageDecodeError
 
 
 class ImageMetadata(EmbeddedDocument):
@@ -29,7 +29,7 @@ class ImageMetadata(EmbeddedDocument):
         """Read the header of ``filepath``; raises OSError if unreadable.
 
         Local paths must be regular files (a named pipe, socket, device, folder, dangling symlink or
-        symlink loop raises :class:`~bakeoff.core.media.ImageDecodeError` without being opened for a
+        symlink loop raises :class:`~bakeoff.errors.ImageDecodeError` without being opened for a
         blocking read). A JPEG, PNG or GIF must also be complete: one that does not end with its end
         marker is decoded (a JPEG at 1/8 scale), so a truncated file fails here as it would in
         ``apply_model``; a PNG's chunk checksums are checked too (damage inside the file). Pixels
@@ -37,7 +37,7 @@ class ImageMetadata(EmbeddedDocument):
         """
         from PIL import Image, UnidentifiedImageError
 
-        from bakeoff.core.media import is_url, open_media
+        from bakeoff.media.files import is_url, open_media
 
         with open_media(filepath) as f:
             if is_url(filepath):
@@ -87,7 +87,7 @@ def check_complete(image, source, size: int) -> None:
     if image.format in ("JPEG", "MPO"):
         image.draft(None, (1, 1))
     else:
-        from bakeoff.inference.decode import DEFAULT_MAX_DECODED_BYTES, decoded_bytes_per_pixel
+        from bakeoff.media.decode import DEFAULT_MAX_DECODED_BYTES, decoded_bytes_per_pixel
 
         if image.size[0] * image.size[1] * decoded_bytes_per_pixel(image.mode) > DEFAULT_MAX_DECODED_BYTES:
             return

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def normalize_filepath(filepath: str | os.PathLike) -> str:
     """Absolute local path (``~`` expanded); URLs (``s3://``, ``https://``) unchanged."""
-    from bakeoff.core.media import is_url
+    from bakeoff.media.files import is_url
 
     path = os.fspath(filepath)
     if is_url(path):
@@ -136,7 +136,7 @@ class Sample:
             if self._view_fields is not None and head in self._dataset._sync()[0].fields:
                 raise UnknownAttributeError(f"Field {head!r} is excluded from this SampleView: the view's "
                                             "select_fields() or exclude_fields() hides it")
-            raise AttributeError(
+            raise UnknownAttributeError(
                 f"sample has no field {head!r}; its fields are {', '.join(self._data)}"
             )
         value = self._data[head]
@@ -175,7 +175,7 @@ class Sample:
         try:
             return self.get_field(name)
         except AttributeError as error:
-            raise KeyError(str(error)) from None
+            raise UnknownFieldError(str(error)) from None
 
     def __setitem__(self, name: str, value: Any) -> None:
         self.set_field(name, value)

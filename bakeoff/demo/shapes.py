@@ -71,8 +71,9 @@ def sample_spec(rng: np.random.Generator, color: str, shape: str) -> ShapeSpec:
         background = rng.integers(0, 256, 3)
         if np.linalg.norm(background - target) > 120:
             break
+    red, green, blue = (int(v) for v in background)
     return ShapeSpec(
-        color=color, shape=shape, background=tuple(int(v) for v in background),
+        color=color, shape=shape, background=(red, green, blue),
         center=(float(rng.uniform(0.3, 0.7)), float(rng.uniform(0.3, 0.7))),
         radius=float(rng.uniform(0.18, 0.3)), rotation=float(rng.uniform(0, 360)),
         blur=float(rng.choice([0.0, 0.0, 0.5, 1.0])), noise=float(rng.uniform(0, 12)),

@@ -26,6 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bakeoff.core.interface import (
+    RunStore,
+    field_writes,
+    root_dataset,
+    set_field_from_expression,
+    stages,
+    value_lists,
+)
 from bakeoff.errors import EvaluationError, FieldError, UnknownFieldError, suggest
 from bakeoff.evaluation.metrics import (
     accuracy_over,
@@ -39,6 +47,8 @@ from bakeoff.evaluation.metrics import (
 
 if TYPE_CHECKING:
     from bakeoff.core.collection import SampleCollection
+    from bakeoff.core.dataset import Dataset
+    from bakeoff.core.view import DatasetView
 
 logger = logging.getLogger(__name__)
 
@@ -299,7 +309,7 @@ def _check_label_field(collection: SampleCollection, path: str, role: str) -> No
 
 
 def _model_run_classes(collection: SampleCollection, pred_field: str) -> list[str] | None:
-    run = collection._root()._load_run("model", pred_field)
+    run = RunStore(collection, "model").load(pred_field)  # what apply_model recorded
     return None if run is None else (run["config"] or {}).get("classes")
 
 
@@ -329,8 +339,8 @@ def evaluate_classifications(collection: SampleCollection, pred_field: str, gt_f
             raise FieldError(f"eval_key {eval_key!r} would overwrite a label field; pick another key")
     missing = DEFAULT_MISSING if missing is None else missing
 
-    ids, gts, preds, confs = collection._value_lists(
-        ["id", f"{gt_field}.label", f"{pred_field}.label", f"{pred_field}.confidence"])
+    ids, gts, preds, confs = value_lists(
+        collection, ["id", f"{gt_field}.label", f"{pred_field}.label", f"{pred_field}.confidence"])
     fields = {"ids": ids, "eval_key": eval_key, "pred_field": pred_field, "gt_field": gt_field}
     if method == "binary":
         neg, pos = classes
@@ -447,17 +457,17 @@ def _top_k_correct(logits: list, ytrue: list[str], ypred: list[str], order: list
 def _store(collection, eval_key, ids, values, method, pred_field, gt_field, classes, missing, k) -> None:
     from bakeoff.core.fields import BooleanField, StringField
     from bakeoff.core.transactions import transaction
-    from bakeoff.core.view import DatasetView
 
-    root = collection._root()
+    root = root_dataset(collection)
     ftype = StringField if method == "binary" else BooleanField
-    stages = collection._stage_list() if isinstance(collection, DatasetView) else []
+    runs = RunStore(collection, RUN_TYPE)
     config = {"method": method, "pred_field": pred_field, "gt_field": gt_field, "classes": classes,
-              "missing": missing, "k": k, "eval_fields": [eval_key], "view": [s.to_dict() for s in stages]}
+              "missing": missing, "k": k, "eval_fields": [eval_key],
+              "view": [s.to_dict() for s in stages(collection)]}
     # one transaction: other processes see the old evaluation or the new one, and a killed process leaves the old
     with transaction():
         if root.has_field(eval_key):
-            existing = root._load_run(RUN_TYPE, eval_key)
+            existing = runs.load(eval_key)
             if existing is None:
                 raise FieldError(f"field {eval_key!r} exists and is not an evaluation; pick another eval_key")
             root.delete_sample_field(eval_key)  # re-running an evaluation replaces it
@@ -465,25 +475,25 @@ def _store(collection, eval_key, ids, values, method, pred_field, gt_field, clas
         if method == "simple":
             # computed where the data is: one UPDATE statement, no rows sent back and forth; compares the
             # labels themselves, so ``missing`` never makes a missing prediction equal a real label
-            collection._set_field_from_expression(eval_key, _simple_expression(pred_field, gt_field))
+            set_field_from_expression(collection, eval_key, _simple_expression(pred_field, gt_field))
         elif ids:
             collection.set_values(eval_key, dict(zip(ids, values, strict=True)))
         # what the fields were when evaluated: a later write to either shows the evaluation stale
-        config["field_writes"] = root._field_writes([pred_field, gt_field])
-        root._save_run(RUN_TYPE, eval_key, config)
+        config["field_writes"] = field_writes(root, [pred_field, gt_field])
+        runs.save(eval_key, config)
 
 
 # -- managing runs ----------------------------------------------------------------------------
 
 
-def list_evaluations(dataset) -> list[str]:
-    return [r["key"] for r in dataset._list_runs(RUN_TYPE)]
+def list_evaluations(dataset: Dataset) -> list[str]:
+    return RunStore(dataset, RUN_TYPE).keys()
 
 
-def get_evaluation_info(dataset, eval_key: str) -> dict[str, Any]:
+def get_evaluation_info(dataset: Dataset, eval_key: str) -> dict[str, Any]:
     """``key``, ``config``, ``timestamp``, and ``stale``: why the evaluation no longer describes the
     fields (a list of reasons; empty while its prediction and ground-truth fields are unchanged)."""
-    run = dataset._load_run(RUN_TYPE, eval_key)
+    run = RunStore(dataset, RUN_TYPE).load(eval_key)
     if run is None:
         keys = list_evaluations(dataset)
         raise EvaluationError(f"no evaluation {eval_key!r} on dataset {dataset.name!r}.{suggest(eval_key, keys)} "
@@ -492,11 +502,11 @@ def get_evaluation_info(dataset, eval_key: str) -> dict[str, Any]:
     return {"key": eval_key, "config": config, "timestamp": run["updated_at"], "stale": _stale(dataset, config)}
 
 
-def _stale(dataset, config: dict[str, Any]) -> list[str]:
+def _stale(dataset: Dataset, config: dict[str, Any]) -> list[str]:
     recorded = config.get("field_writes")
     if not recorded:  # recorded before bakeoff counted writes: unknown, not claimed stale
         return []
-    now = dataset._field_writes(list(recorded))
+    now = field_writes(dataset, list(recorded))
     reasons = []
     for path, writes in recorded.items():
         if path not in now:
@@ -506,7 +516,7 @@ def _stale(dataset, config: dict[str, Any]) -> list[str]:
     return reasons
 
 
-def stale_evaluations(dataset) -> dict[str, list[str]]:
+def stale_evaluations(dataset: Dataset) -> dict[str, list[str]]:
     """``{eval_key: reasons}`` of the evaluations whose fields changed after they ran."""
     out = {}
     for key in list_evaluations(dataset):
@@ -516,7 +526,7 @@ def stale_evaluations(dataset) -> dict[str, list[str]]:
     return out
 
 
-def load_evaluation_view(dataset, eval_key: str):
+def load_evaluation_view(dataset: Dataset, eval_key: str) -> DatasetView:
     from bakeoff.core.stages import ViewStage
     from bakeoff.core.view import DatasetView
 
@@ -524,7 +534,7 @@ def load_evaluation_view(dataset, eval_key: str):
     return DatasetView(dataset, [ViewStage.from_dict(s) for s in config.get("view", [])])
 
 
-def load_evaluation_results(dataset, eval_key: str) -> ClassificationResults:
+def load_evaluation_results(dataset: Dataset, eval_key: str) -> ClassificationResults:
     """Recompute the results of a stored evaluation from its fields, on the view it ran on."""
     info = get_evaluation_info(dataset, eval_key)
     config = info["config"]
@@ -540,24 +550,25 @@ def load_evaluation_results(dataset, eval_key: str) -> ClassificationResults:
                                         method=config["method"], k=config["k"])
 
 
-def rename_evaluation(dataset, eval_key: str, new_eval_key: str) -> None:
+def rename_evaluation(dataset: Dataset, eval_key: str, new_eval_key: str) -> None:
     config = get_evaluation_info(dataset, eval_key)["config"]
-    if dataset._load_run(RUN_TYPE, new_eval_key) is not None or dataset.has_field(new_eval_key):
+    runs = RunStore(dataset, RUN_TYPE)
+    if runs.load(new_eval_key) is not None or dataset.has_field(new_eval_key):
         raise FieldError(f"cannot rename evaluation {eval_key!r} to {new_eval_key!r}: that name is taken")
     dataset.rename_sample_field(eval_key, new_eval_key)
     config["eval_fields"] = [new_eval_key]
-    dataset._rename_run(RUN_TYPE, eval_key, new_eval_key)
-    dataset._save_run(RUN_TYPE, new_eval_key, config)
+    runs.rename(eval_key, new_eval_key)
+    runs.save(new_eval_key, config)
 
 
-def delete_evaluation(dataset, eval_key: str) -> None:
+def delete_evaluation(dataset: Dataset, eval_key: str) -> None:
     config = get_evaluation_info(dataset, eval_key)["config"]
     for field in config.get("eval_fields", [eval_key]):
         if dataset.has_field(field):
             dataset.delete_sample_field(field)
-    dataset._delete_run(RUN_TYPE, eval_key)
+    RunStore(dataset, RUN_TYPE).delete(eval_key)
 
 
-def delete_evaluations(dataset) -> None:
+def delete_evaluations(dataset: Dataset) -> None:
     for key in list_evaluations(dataset):
         delete_evaluation(dataset, key)

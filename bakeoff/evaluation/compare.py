@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bakeoff.core.expressions import ViewField as F
+from bakeoff.core.interface import value_lists
 from bakeoff.errors import EvaluationError, InvalidOptionError, LabelErrorsError, NotComparedError, brief, suggest
 from bakeoff.evaluation.classification import DEFAULT_MISSING, ClassificationResults, _check_label_field
 from bakeoff.evaluation.label_errors import DEFAULT_MIN_SCORE, LabelErrorScores, check_min_score, score_label_errors
@@ -80,7 +81,7 @@ class Comparison:
         paths = ["id", f"{gt_field}.label"]
         for model in self.models:
             paths += [f"{model}.label", f"{model}.confidence"]
-        values = collection._value_lists(paths)
+        values = value_lists(collection, paths)
         self.ids: list[str] = values[0]
         ytrue = [self.missing if v is None else v for v in values[1]]
         self.results: dict[str, ClassificationResults] = {}

@@ -36,7 +36,7 @@ def _img(png: bytes, alt: str) -> str:
 def _thumbnail(filepath: str, size: int = 140) -> str | None:
     from PIL import Image, ImageOps
 
-    from bakeoff.core.media import local_or_buffer
+    from bakeoff.media.files import local_or_buffer
 
     try:
         with Image.open(local_or_buffer(filepath)) as image:

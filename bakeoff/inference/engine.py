@@ -25,15 +25,18 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from bakeoff._config import config
-from bakeoff.inference.decode import ImageDecodeError, file_identity, load_image
+from bakeoff.core.interface import ROWID, database, value_lists
+from bakeoff.media.decode import ImageDecodeError, file_identity, load_image
 
 if TYPE_CHECKING:  # pragma: no cover
+    from bakeoff.core.collection import SampleCollection
     from bakeoff.inference.options import DecodeLimits, RunOptions
 
 logger = logging.getLogger(__name__)
@@ -59,7 +62,7 @@ class EmbeddingTask:
 
     field: str
     model: Any
-    rowids: set[int] = field(default_factory=set)
+    rowids: set[int] = dataclass_field(default_factory=set)
     encoded: int = 0
     from_cache: int = 0
     encode_s: float = 0.0
@@ -73,9 +76,9 @@ class Item:
     sample_id: str
     filepath: str
     identity: tuple[int, int] | None = None
-    cached: dict[str, np.ndarray] = field(default_factory=dict)  # field -> embedding
-    remote: dict[str, np.ndarray] = field(default_factory=dict)  # field -> embedding encoded elsewhere (Ray)
-    tensors: dict[str, Any] = field(default_factory=dict)        # field -> preprocessed input
+    cached: dict[str, np.ndarray] = dataclass_field(default_factory=dict)  # field -> embedding
+    remote: dict[str, np.ndarray] = dataclass_field(default_factory=dict)  # field -> embedding encoded elsewhere (Ray)
+    tensors: dict[str, Any] = dataclass_field(default_factory=dict)        # field -> preprocessed input
     error: str | None = None
     decode_s: float = 0.0  # time this sample spent decoding and preprocessing in a worker
 
@@ -106,10 +109,10 @@ def drive(source: Source, sink: Callable[[list[Item]], None], progress: Progress
 
 def rows_of(collection: Any) -> list[tuple[int, str, str]]:
     """``(rowid, sample id, filepath)`` of every sample of the collection, in its order."""
-    return list(zip(*collection._value_lists(["_rowid", "id", "filepath"]), strict=True)) if len(collection) else []
+    return list(zip(*value_lists(collection, [ROWID, "id", "filepath"]), strict=True)) if len(collection) else []
 
 
-def identify(root: Any, tasks: Sequence[ModelTask], items: list[Item], use_cache: bool) -> None:
+def identify(collection: SampleCollection, tasks: Sequence[ModelTask], items: list[Item], use_cache: bool) -> None:
     """Each item's file identity, and with ``use_cache`` its cached embeddings (``item.cached``)."""
     from bakeoff.storage.embeddings import get_embeddings
     from bakeoff.storage.engine import read
@@ -124,7 +127,7 @@ def identify(root: Any, tasks: Sequence[ModelTask], items: list[Item], use_cache
     by_fingerprint: dict[str, list[ModelTask]] = {}
     for task in tasks:
         by_fingerprint.setdefault(task.model.fingerprint, []).append(task)
-    with read(root._engine) as conn:
+    with read(database(collection)) as conn:
         for fingerprint, group in by_fingerprint.items():
             wanted = [it.filepath for it in items if it.identity is not None]
             found = get_embeddings(conn, fingerprint, wanted)
@@ -192,9 +195,9 @@ class LocalSource:
 
     extra: dict[str, Any] | None = None
 
-    def __init__(self, root: Any, tasks: Sequence[ModelTask], rows: list[tuple[int, str, str]],
+    def __init__(self, collection: SampleCollection, tasks: Sequence[ModelTask], rows: list[tuple[int, str, str]],
                  options: RunOptions) -> None:
-        self.root, self.tasks, self.rows, self.options = root, tasks, rows, options
+        self.collection, self.tasks, self.rows, self.options = collection, tasks, rows, options
         self.decoded = 0
         self.pool = ThreadPoolExecutor(max_workers=options.num_workers, thread_name_prefix="bakeoff-decode")
         self.tuner = ThreadTuner(list(tasks), options.batch_size)
@@ -211,7 +214,7 @@ class LocalSource:
             while position < len(rows) and len(pending) < window:
                 chunk = [Item(*r) for r in rows[position : position + size]]
                 position += len(chunk)
-                identify(self.root, tasks, chunk, self.options.use_cache)
+                identify(self.collection, tasks, chunk, self.options.use_cache)
                 for it in chunk:
                     needed = needs_decoding(it, tasks)
                     pending.append((it, self.pool.submit(decode_sample, it, tasks, limits) if needed else None))

@@ -28,7 +28,7 @@ from typing import Any
 
 from bakeoff._config import config
 from bakeoff.errors import InvalidOptionError, UnknownOptionError, brief, suggest
-from bakeoff.inference.decode import DEFAULT_DRAFT_SIZE, DEFAULT_MAX_PIXELS
+from bakeoff.media.decode import DEFAULT_DRAFT_SIZE, DEFAULT_MAX_PIXELS
 
 BACKENDS = ("local", "ray")
 #: the options only ``backend="ray"`` takes (the resources of each model replica, where Ray runs)
@@ -39,7 +39,7 @@ MAX_DEFAULT_WORKERS = 8
 
 @dataclass(frozen=True)
 class DecodeLimits:
-    """What :func:`~bakeoff.inference.decode.load_image` may decode: small and picklable (it travels to Ray)."""
+    """What :func:`~bakeoff.media.decode.load_image` may decode: small and picklable (it travels to Ray)."""
 
     max_pixels: int = DEFAULT_MAX_PIXELS
     draft_size: int | None = DEFAULT_DRAFT_SIZE
@@ -78,7 +78,7 @@ class RunOptions:
     use_cache: bool = True
     max_pixels: int = DEFAULT_MAX_PIXELS
     draft_size: int | None = DEFAULT_DRAFT_SIZE  # 0 or None: JPEGs are decoded at full size
-    #: None: ``bakeoff.inference.decode.DEFAULT_MAX_DECODED_BYTES``, read when each image is decoded
+    #: None: ``bakeoff.media.decode.DEFAULT_MAX_DECODED_BYTES``, read when each image is decoded
     max_decoded_bytes: int | None = None
     backend: str = "local"
     ray: RayOptions | None = field(default=None)
@@ -96,7 +96,7 @@ class RunOptions:
 
         ``None`` means the default: ``batch_size`` from ``config.default_batch_size`` (else 32),
         ``num_workers`` from the CPU count (2 to 8), ``backend`` from ``config.backend``,
-        ``max_pixels`` and ``draft_size`` from :mod:`bakeoff.inference.decode`.
+        ``max_pixels`` and ``draft_size`` from :mod:`bakeoff.media.decode`.
         ``backend_options`` are the Ray backend's: ``replicas``, ``num_gpus``, ``num_cpus``, ``ray_address``.
         """
         backend = backend or config.backend

@@ -21,11 +21,22 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bakeoff.core.interface import (
+    ROWID,
+    RowWriter,
+    RunRecord,
+    RunStore,
+    database,
+    refresh_statistics,
+    root_dataset,
+    value_lists,
+)
 from bakeoff.errors import BakeoffError, FieldError, InvalidOptionError, NotAModelError
 from bakeoff.inference.engine import (
     EmbeddingTask,
@@ -42,6 +53,7 @@ from bakeoff.inference.run_history import close_history, copy_history, open_hist
 
 if TYPE_CHECKING:
     from bakeoff.core.collection import SampleCollection
+    from bakeoff.core.dataset import Dataset
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +68,7 @@ class Task:
     model: Any
     store_logits: bool
     confidence_thresh: float | None
-    rowids: set[int] = field(default_factory=set)
+    rowids: set[int] = dataclass_field(default_factory=set)
     text_emb: np.ndarray | None = None
     num_failed: int = 0  # in this call
     from_cache: int = 0
@@ -65,11 +77,11 @@ class Task:
     #: set by :func:`plan`: whether this call resumes an interrupted run, that run's record, and how many
     #: samples of the collection had a value when this call started
     resume: bool = False
-    previous: dict[str, Any] | None = None
+    previous: RunRecord | None = None
     done_before: int = 0
     #: the run's config as saved while it runs, and its results: every call on the field (see :func:`open_history`)
     config: dict[str, Any] | None = None
-    history: dict[str, Any] = field(default_factory=dict)
+    history: dict[str, Any] = dataclass_field(default_factory=dict)
     #: failures past run_history.MAX_RECORDED_FAILURES, counted but not named: of earlier calls, and of this one
     earlier_unnamed: int = 0
     unnamed: int = 0
@@ -94,7 +106,7 @@ class Summary:
     decoded: int = 0
     failed: int = 0
     duration_s: float = 0.0
-    per_field: dict[str, dict[str, int]] = field(default_factory=dict)
+    per_field: dict[str, dict[str, int]] = dataclass_field(default_factory=dict)
 
 
 def run(collection: SampleCollection, models: Mapping[str, Any], batch_size: int | None = None,
@@ -145,8 +157,8 @@ def open_source(collection: SampleCollection, tasks: list[Any], rows: list[tuple
     if options.backend == "ray":
         from bakeoff.inference.ray_backend import RaySource
 
-        return RaySource(collection._root(), tasks, rows, options)
-    return LocalSource(collection._root(), tasks, rows, options)
+        return RaySource(collection, tasks, rows, options)
+    return LocalSource(collection, tasks, rows, options)
 
 
 def begin(collection: SampleCollection, models: Mapping[str, Any],
@@ -154,13 +166,13 @@ def begin(collection: SampleCollection, models: Mapping[str, Any],
     """Check the models, register the fields and the runs (status "running"); the rows to process."""
     if not models:
         raise InvalidOptionError("apply_models() got no models; pass {'field_name': model, ...}")
-    root = collection._root()
+    runs = RunStore(collection, RUN_TYPE)
     tasks = _prepare_tasks(collection, models, options)
     rows = plan(collection, tasks, options.batch_size)
     for task in tasks:
         task.config = {**task.run_config(options.batch_size), "status": "running"}
         open_history(task, len(task.rowids))
-        root._save_run(RUN_TYPE, task.field, task.config, task.history)
+        runs.save(task.field, task.config, task.history)
     return tasks, rows
 
 
@@ -176,11 +188,11 @@ def _prepare_tasks(collection: SampleCollection, models: Mapping[str, Any], opti
     from bakeoff.core.labels import Classification
     from bakeoff.storage.identifiers import check_field_name, check_no_case_clash
 
-    root = collection._root()
+    root = root_dataset(collection)
     tasks = []
     for label_field in models:
         check_field_name(label_field)
-    check_no_case_clash(models, root._sync()[0].fields)  # before any model work or any field is made
+    check_no_case_clash(models, root.get_field_schema())  # before any model work or any field is made
     for label_field, model in models.items():
         check_model(label_field, model)
         if root.has_field(label_field):
@@ -200,10 +212,10 @@ def plan(collection: SampleCollection, tasks: list[Task], batch_size: int) -> li
     """Rows to process; each task's ``rowids`` are all rows, or on resume the ones still missing."""
     from bakeoff.core.expressions import ViewField as F
 
-    root = collection._root()
+    runs = RunStore(collection, RUN_TYPE)
     rows = rows_of(collection)
     for task in tasks:
-        previous = root._load_run(RUN_TYPE, task.field)
+        previous = runs.load(task.field)
         config = task.run_config(batch_size)
         resume = (previous is not None and (previous["config"] or {}).get("status") == "running"
                   and {k: v for k, v in previous["config"].items() if k not in ("status", "batch_size")}
@@ -211,7 +223,7 @@ def plan(collection: SampleCollection, tasks: list[Task], batch_size: int) -> li
         task.resume, task.previous = resume, previous
         if resume:
             missing = collection.match(~F(task.field).exists())
-            task.rowids = set(missing._value_lists(["_rowid"])[0]) if len(missing) else set()
+            task.rowids = set(value_lists(missing, [ROWID])[0]) if len(missing) else set()
             task.done_before = len(rows) - len(task.rowids)
             logger.info("resuming %r: %d samples left", task.field, len(task.rowids))
         else:
@@ -238,12 +250,11 @@ def score(task: Task, embeddings: np.ndarray) -> tuple[list[str | None], np.ndar
 def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Item], use_cache: bool = True) -> None:
     """One transaction: every task's labels for the batch, new embeddings for the cache, the runs' records."""
     from bakeoff.storage import catalog
-    from bakeoff.storage import samples as store
     from bakeoff.storage.embeddings import put_embeddings
     from bakeoff.storage.engine import write
 
-    root = collection._root()
-    _, table = root._sync()
+    writer = RowWriter(collection)  # the table as of now: the fields were added by begin()
+    runs = RunStore(collection, RUN_TYPE)
     now = catalog.utcnow()
     cache_rows = embed(tasks, batch, use_cache)
     updates: list[list[dict[str, Any]]] = []
@@ -256,12 +267,12 @@ def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Ite
         if good:
             labels, confidences, logits = score(task, np.stack([it.cached[f] for it in good]))
             for i, it in enumerate(good):
-                rows.append({store.ROWID: it.rowid, "last_modified_at": now, f: True, f"{f}.label": labels[i],
+                rows.append({ROWID: it.rowid, "last_modified_at": now, f: True, f"{f}.label": labels[i],
                              f"{f}.confidence": float(confidences[i]),
                              f"{f}.logits": logits[i].astype(np.float32) if task.store_logits else None})
         failed = [(it.sample_id, it.error) for it in members if it.error is not None]
         task.num_failed += len(failed)
-        rows.extend({store.ROWID: it.rowid, "last_modified_at": now, f: None, f"{f}.label": None,
+        rows.extend({ROWID: it.rowid, "last_modified_at": now, f: None, f"{f}.label": None,
                      f"{f}.confidence": None, f"{f}.logits": None} for it in members if it.error is not None)
         updates.append(rows)
         histories.append((task, [it.sample_id for it in good], failed))
@@ -270,15 +281,15 @@ def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Ite
         if task.config is not None:
             record_batch(task, succeeded, failed)
     try:
-        with write(root._engine) as conn:
+        with write(database(collection)) as conn:  # one transaction: the writer and the runs join it
             for rows in updates:
                 if rows:
-                    store.update_rows(conn, table, store.ROWID, rows)
+                    writer.update(rows)
             for fingerprint, entries in cache_rows.items():
                 put_embeddings(conn, fingerprint, entries)
             for task, _, _ in histories:  # the run's record moves with its values: exact even after kill -9
                 if task.config is not None:
-                    catalog.put_run(conn, root._id, RUN_TYPE, task.field, task.config, task.history)
+                    runs.save(task.field, task.config, task.history)
     except BaseException:
         for task, history, unnamed in kept:  # nothing of this batch was written
             task.history, task.unnamed = history, unnamed
@@ -288,13 +299,13 @@ def write_batch(collection: SampleCollection, tasks: list[Task], batch: list[Ite
 def interrupt(collection: SampleCollection, tasks: list[Task], decoded: int, started: float,
               extra: dict[str, Any] | None = None) -> None:
     """Record that this call stopped early (an exception, Ctrl-C); the status stays "running" so the next call resumes."""
-    root = collection._root()
+    runs = RunStore(collection, RUN_TYPE)
     for task in tasks:
         if task.config is None or not task.history:
             continue
         results = close_history(task, True, decoded, time.perf_counter() - started, extra)
         try:
-            root._save_run(RUN_TYPE, task.field, task.config, results)
+            runs.save(task.field, task.config, results)
         except Exception:  # noqa: BLE001 - never hide the error that stopped the run; the next call fills this in
             logger.debug("could not record the interruption of %r", task.field, exc_info=True)
 
@@ -302,15 +313,15 @@ def interrupt(collection: SampleCollection, tasks: list[Task], decoded: int, sta
 def finish(collection: SampleCollection, tasks: list[Task], rows: list, batch_size: int, decoded: int,
            started: float, extra: dict[str, Any] | None = None) -> Summary:
     """Mark the runs complete with their counts and failures; the summary."""
-    root = collection._root()
+    runs = RunStore(collection, RUN_TYPE)
     summary = Summary(num_samples=len(rows), decoded=decoded, duration_s=time.perf_counter() - started)
     for task in tasks:
         summary.failed += task.num_failed
         summary.per_field[task.field] = {"processed": len(task.rowids), "encoded": task.encoded,
                                          "from_cache": task.from_cache, "failed": task.num_failed}
         results = close_history(task, False, decoded, summary.duration_s, extra)
-        root._save_run(RUN_TYPE, task.field, {**task.run_config(batch_size), "status": "complete"}, results)
-    root._analyze(len(rows))
+        runs.save(task.field, {**task.run_config(batch_size), "status": "complete"}, results)
+    refresh_statistics(collection, len(rows))
     if summary.failed:
         logger.warning("%d of %d images could not be read; their fields are empty and the errors are in "
                        "dataset.get_model_run_info(field)['results']['failures']", summary.failed, len(rows))
@@ -329,7 +340,6 @@ def compute_embeddings(collection: SampleCollection, model: Any, batch_size: int
     check_model("model", model)
     options = RunOptions.build(batch_size=batch_size, num_workers=num_workers, skip_failures=skip_failures,
                                progress=progress, backend=backend, **backend_options)
-    root = collection._root()
     rows = rows_of(collection)
     task = EmbeddingTask("_embeddings", model, rowids={r[0] for r in rows})
     vectors: dict[int, np.ndarray] = {}
@@ -340,7 +350,7 @@ def compute_embeddings(collection: SampleCollection, model: Any, batch_size: int
 
         cache_rows = embed([task], batch, use_cache=True)
         if cache_rows:
-            with write(root._engine) as conn:
+            with write(database(collection)) as conn:
                 for fingerprint, entries in cache_rows.items():
                     put_embeddings(conn, fingerprint, entries)
         vectors.update((it.rowid, it.cached[task.field]) for it in batch if task.field in it.cached)
@@ -360,12 +370,12 @@ def compute_embeddings(collection: SampleCollection, model: Any, batch_size: int
     return matrix
 
 
-def list_model_runs(dataset) -> list[str]:
-    return [r["key"] for r in dataset._list_runs(RUN_TYPE)]
+def list_model_runs(dataset: Dataset) -> list[str]:
+    return RunStore(dataset, RUN_TYPE).keys()
 
 
-def get_model_run_info(dataset, label_field: str) -> dict[str, Any]:
-    run = dataset._load_run(RUN_TYPE, label_field)
+def get_model_run_info(dataset: Dataset, label_field: str) -> dict[str, Any]:
+    run = RunStore(dataset, RUN_TYPE).load(label_field)
     if run is None:
         raise BakeoffError(f"no model run wrote {label_field!r} on dataset {dataset.name!r}; "
                            f"model runs: {list_model_runs(dataset)}")

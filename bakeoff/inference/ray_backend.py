@@ -25,13 +25,16 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bakeoff.errors import BakeoffError
 from bakeoff.inference.engine import EmbeddingTask, Item, ModelTask, decode_sample, identify, needs_decoding
 from bakeoff.inference.options import DecodeLimits, RayOptions, RunOptions
+
+if TYPE_CHECKING:
+    from bakeoff.core.collection import SampleCollection
 
 logger = logging.getLogger(__name__)
 
@@ -98,11 +101,11 @@ class ImageEncoder:
 class RaySource:
     """The engine's batches on Ray: cache hits from the driver first, then what the replicas encoded."""
 
-    def __init__(self, root: Any, tasks: Sequence[ModelTask], rows: list[tuple[int, str, str]],
+    def __init__(self, collection: SampleCollection, tasks: Sequence[ModelTask], rows: list[tuple[int, str, str]],
                  options: RunOptions) -> None:
         self.ray_options = options.ray or RayOptions()
         self.ray = connect(self.ray_options.address)
-        self.root, self.tasks, self.rows, self.options = root, tasks, rows, options
+        self.collection, self.tasks, self.rows, self.options = collection, tasks, rows, options
         self.decoded = 0
         self.extra: dict[str, Any] | None = self.ray_options.extra()
 
@@ -122,7 +125,7 @@ class RaySource:
         local: list[Item] = []
         for start in range(0, len(rows), LOOKUP_CHUNK):
             chunk = [Item(*r) for r in rows[start : start + LOOKUP_CHUNK]]
-            identify(self.root, self.tasks, chunk, self.options.use_cache)
+            identify(self.collection, self.tasks, chunk, self.options.use_cache)
             for it in chunk:
                 items[it.rowid] = it
                 needs = needs_decoding(it, self.tasks)

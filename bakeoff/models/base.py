@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from bakeoff.errors import InvalidOptionError, brief
 from bakeoff.models.errors import ModelInputError, NoClassesError, PromptError, PromptTypeError
 from bakeoff.models.prompts import (
     TEXT_EMBEDDINGS,
+    PromptCollision,
     PromptSpec,
     TextEmbeddingCache,
     describe_collisions,
@@ -119,6 +120,8 @@ class ZeroShotModel:
     library: str = "base"
     scorer: Scorer
     identity: str
+    #: the wrapped network; an adapter sets it when it loads the weights
+    model: torch.nn.Module
 
     def __init__(
         self,
@@ -139,7 +142,7 @@ class ZeroShotModel:
         self.cache = TEXT_EMBEDDINGS if cache is None else cache
         self._prompt_spec = PromptSpec.build(text_prompt, templates, class_prompts, clean_class_names)
         self._classes: list[str] | None = None
-        self._class_embeddings: tuple[Any, np.ndarray, list[dict]] | None = None
+        self._class_embeddings: tuple[Any, np.ndarray, list[PromptCollision]] | None = None
         self.classes = classes
 
     # ---- hooks for adapters -------------------------------------------------
@@ -266,8 +269,9 @@ class ZeroShotModel:
         if not items:
             raise ModelInputError("encode_images() got an empty batch; pass one or more images or tensors")
         if isinstance(items[0], dict):
-            return {k: torch.stack([it[k] for it in items]) for k in items[0]}
-        return torch.stack(items)
+            dicts = cast("list[dict[str, torch.Tensor]]", items)
+            return {k: torch.stack([it[k] for it in dicts]) for k in dicts[0]}
+        return torch.stack(cast("list[torch.Tensor]", items))
 
     def _to_device(self, x: Any) -> Any:
         if isinstance(x, dict):
@@ -322,6 +326,10 @@ class ZeroShotModel:
         Computed once per classes/prompt settings; classes whose embeddings collide (see
         :meth:`prompt_collisions`) are named in a logged warning then.
         """
+        return self._embedded_classes()[1]
+
+    def _embedded_classes(self) -> tuple[Any, np.ndarray, list[PromptCollision]]:
+        """``(key, class embeddings, collisions)`` for the current classes and prompts, computed once."""
         key = (tuple(self._require_classes()), self._prompt_spec, self.fingerprint)
         if self._class_embeddings is None or self._class_embeddings[0] != key:
             per_class = self.prompts()
@@ -333,9 +341,9 @@ class ZeroShotModel:
             if collisions:
                 logger.warning("%s: %s", self.fingerprint, describe_collisions(collisions))
             self._class_embeddings = (key, emb, collisions)
-        return self._class_embeddings[1]
+        return self._class_embeddings
 
-    def prompt_collisions(self) -> list[dict]:
+    def prompt_collisions(self) -> list[PromptCollision]:
         """Groups of current classes this model cannot tell apart: identical prompts, or class
         embeddings with cosine similarity >= :data:`~bakeoff.models.prompts.COLLISION_THRESHOLD`.
 
@@ -348,8 +356,7 @@ class ZeroShotModel:
             >>> model.prompt_collisions()                                # doctest: +SKIP
             [{'classes': ['Faces', 'Faces_easy'], 'cosine': 0.9996, 'same_prompts': False}]
         """
-        self.text_embeddings()
-        return [dict(group) for group in self._class_embeddings[2]]
+        return [group.copy() for group in self._embedded_classes()[2]]
 
     # ---- scoring --------------------------------------------------------------
     def score(self, image_emb: np.ndarray, text_emb: np.ndarray | None = None) -> np.ndarray:
@@ -380,4 +387,5 @@ class ZeroShotModel:
 def _normalized_numpy(feats: Any) -> np.ndarray:
     feats = feats.float()
     feats = feats / feats.norm(dim=-1, keepdim=True)
-    return feats.cpu().numpy().astype(np.float32, copy=False)
+    out: np.ndarray = feats.cpu().numpy().astype(np.float32, copy=False)
+    return out

@@ -44,7 +44,7 @@ def library_progress(library: str, show: bool) -> Iterator[None]:
     from huggingface_hub import utils as hub
 
     hub_was_off = hub.are_progress_bars_disabled()
-    transformers_logging = None
+    transformers_was_on = False
     if library == "transformers":
         from transformers.utils import logging as transformers_logging
 
@@ -55,7 +55,7 @@ def library_progress(library: str, show: bool) -> Iterator[None]:
     try:
         yield
     finally:
-        if transformers_logging is not None and transformers_was_on:
+        if transformers_was_on:
             transformers_logging.enable_progress_bar()
         if hub_was_off:
             hub.disable_progress_bars()

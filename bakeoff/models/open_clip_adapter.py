@@ -87,17 +87,17 @@ class _Source:
     pretrained: str | None
     """A local weights file, or a weights tag of ``model_name`` still to download."""
     identity: str
-    model_cfg: dict
+    model_cfg: dict[str, Any]
     """The architecture open_clip builds: a built-in config, or a folder's cleaned ``model_cfg``."""
     folder: Path | None = None
     quick_gelu: bool = False
-    preprocess: dict = field(default_factory=dict)
+    preprocess: dict[str, Any] = field(default_factory=dict)
     hub_id: str | None = None
     """For ``hf-hub:`` names: the repository to download the weights from when ``folder`` lacks them."""
 
 
-def _arch_config(arch: str) -> dict:
-    cfg = open_clip.get_model_config(arch)
+def _arch_config(arch: str) -> dict[str, Any]:
+    cfg: dict[str, Any] | None = open_clip.get_model_config(arch)
     if cfg is None:
         raise UnknownModelError(
             f"open_clip has no architecture {arch!r}.{suggest(arch, open_clip.list_models())} "
@@ -106,7 +106,7 @@ def _arch_config(arch: str) -> dict:
     return cfg
 
 
-def _arch_preprocess(arch: str) -> dict:
+def _arch_preprocess(arch: str) -> dict[str, Any]:
     """The preprocessing all of ``arch``'s known weights share (e.g. SigLIP's 0.5 mean/std, squash)."""
     cfgs = [open_clip.get_pretrained_cfg(arch, t) for t in open_clip.list_pretrained_tags_by_model(arch)]
     seen = {tuple(str(c.get(k)) for k in _PREPROCESS_KEYS) for c in cfgs}
@@ -174,7 +174,7 @@ def _resolve_tag(arch: str, tag: str, quick_gelu: bool | None) -> _Source:
     return source
 
 
-def _read_config(path: Path) -> dict:
+def _read_config(path: Path) -> dict[str, Any]:
     """``open_clip_config.json`` parsed once and cleaned of remote-code keys; everything later uses this dict."""
     try:
         cfg = json.loads(path.read_text(encoding="utf-8"))
@@ -208,7 +208,9 @@ def _resolve_folder(folder: Path, identity: str, hub_id: str | None = None) -> _
     if not isinstance(model_cfg, dict) or not all(isinstance(model_cfg.get(k), dict) for k in ("vision_cfg", "text_cfg")):
         raise ModelConfigError(f"{str(cfg_path)!r} has no model_cfg with vision_cfg and text_cfg objects; "
                                "it is not an open_clip config")
-    pre = cfg.get("preprocess_cfg") if isinstance(cfg.get("preprocess_cfg"), dict) else {}
+    pre = cfg.get("preprocess_cfg")
+    if not isinstance(pre, dict):
+        pre = {}
     return _Source(f"local-dir:{folder}", None, identity, model_cfg, folder,
                    quick_gelu=bool(model_cfg.get("quick_gelu", False)),
                    preprocess={k: v for k, v in pre.items() if k in _FOLDER_PREPROCESS_KEYS}, hub_id=hub_id)
@@ -235,13 +237,13 @@ def resolve_source(clip_model: str, pretrained: str | None, quick_gelu: bool | N
                                      "give the folder that holds open_clip_config.json and the weights")
         return _resolve_folder(folder, f"local-dir:{folder.name}-{file_identity(folder)}")
     if schema == "hf-hub":
-        folder = find_hub_folder(ident, "open_clip_config.json")
-        if folder is None:
+        hub_folder = find_hub_folder(ident, "open_clip_config.json")
+        if hub_folder is None:
             require_network(f"open-clip-torch {clip_model!r}", ident, "open_clip_config.json and weights")
             from huggingface_hub import hf_hub_download
 
-            folder = Path(hf_hub_download(ident, "open_clip_config.json")).parent  # the weights come at build time
-        return _resolve_folder(folder, f"hf-hub:{ident}", hub_id=ident)
+            hub_folder = Path(hf_hub_download(ident, "open_clip_config.json")).parent  # the weights come at build time
+        return _resolve_folder(hub_folder, f"hf-hub:{ident}", hub_id=ident)
     arch = clip_model.replace("/", "-")
     if not pretrained:
         raise ModelConfigError(
@@ -323,7 +325,7 @@ def _weights_file(source: _Source) -> Path:
 
 
 @contextmanager
-def _registered_config(model_cfg: dict) -> Iterator[str]:
+def _registered_config(model_cfg: dict[str, Any]) -> Iterator[str]:
     """``model_cfg`` under a private name in open_clip's config registry, for one build.
 
     open_clip's ``create_model`` takes a config only by name; a ``local-dir:`` or
@@ -385,7 +387,7 @@ def _load_weights(model: Any, path: Path) -> None:
     model.load_state_dict(state, strict=True)
 
 
-def _build(source: _Source, device: str, precision: str, preprocess: dict) -> tuple[Any, Any]:
+def _build(source: _Source, device: str, precision: str, preprocess: dict[str, Any]) -> tuple[Any, Any]:
     """``(model, inference transform)`` from ``source``'s cleaned config and safely read weights."""
     from open_clip.transform import PreprocessCfg, image_transform_v2
 
@@ -412,6 +414,8 @@ class OpenClipModel(ZeroShotModel):
     """An open_clip model; build it with :func:`load_open_clip` (or the zoo)."""
 
     library = "open_clip"
+    #: open_clip's CLIP or CustomTextCLIP (open_clip ships no type information)
+    model: Any
 
     def __init__(self, model: Any, transform: Any, tokenizer: Any, identity: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -430,10 +434,12 @@ class OpenClipModel(ZeroShotModel):
         self._pad_id = int(getattr(hf_tokenizer, "pad_token_id", None) or 0)
 
     def preprocess(self, image: Any) -> torch.Tensor:
-        return self.transform(image)
+        pixels: torch.Tensor = self.transform(image)
+        return pixels
 
     def _image_features(self, pixels: torch.Tensor) -> torch.Tensor:
-        return self.model.encode_image(pixels)
+        features: torch.Tensor = self.model.encode_image(pixels)
+        return features
 
     def _short_text_is_exact(self) -> bool:
         """Truncating padding is exact only with a causal mask and end-token pooling."""
@@ -448,7 +454,8 @@ class OpenClipModel(ZeroShotModel):
     def _text_features(self, prompts: list[str]) -> torch.Tensor:
         tokens = self.tokenizer(prompts).to(self.device)
         if not self.short_text:
-            return self.model.encode_text(tokens)
+            features: torch.Tensor = self.model.encode_text(tokens)
+            return features
         positions = torch.arange(tokens.shape[1], device=tokens.device)
         length = int(((tokens != self._pad_id) * positions).max()) + 1
         return self._encode_short(tokens[:, :length])
@@ -458,14 +465,14 @@ class OpenClipModel(ZeroShotModel):
         n = tokens.shape[1]
         owner = self.model.text if isinstance(getattr(self.model, "text", None), TextTransformer) else self.model
         cast = owner.transformer.get_cast_dtype()
-        x = owner.token_embedding(tokens).to(cast) + owner.positional_embedding[:n].to(cast)
+        x: torch.Tensor = owner.token_embedding(tokens).to(cast) + owner.positional_embedding[:n].to(cast)
         x = owner.transformer(x, attn_mask=owner.attn_mask[:n, :n])
         x = owner.ln_final(x)
         if owner is self.model:
             x = text_global_pool(x, tokens, owner.text_pool_type, eos_token_id=getattr(owner, "text_eos_id", None))
         else:
             x = text_global_pool(x, tokens, owner.pool_type, eos_token_id=owner.eos_id)
-        proj = owner.text_projection
+        proj: torch.nn.Linear | torch.Tensor | None = owner.text_projection
         if proj is None:
             return x
         return proj(x) if isinstance(proj, torch.nn.Linear) else x @ proj
@@ -478,7 +485,7 @@ def load_open_clip(
     quick_gelu: bool | None = None,
     device: str | None = None,
     precision: str | None = None,
-    preprocess_cfg: dict | None = None,
+    preprocess_cfg: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> OpenClipModel:
     """Load an open_clip model as a :class:`ZeroShotModel`.

@@ -35,8 +35,9 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 
@@ -150,8 +151,18 @@ class PromptSpec:
         return result
 
 
+class PromptCollision(TypedDict):
+    """Classes a model cannot tell apart (see :func:`prompt_collisions`)."""
+
+    classes: list[str]
+    #: the lowest cosine similarity of two class embeddings in the group
+    cosine: float
+    #: whether every class of the group has the same prompts
+    same_prompts: bool
+
+
 def prompt_collisions(classes: Sequence[str], prompts: Sequence[Sequence[str]], embeddings: np.ndarray,
-                      threshold: float = COLLISION_THRESHOLD) -> list[dict]:
+                      threshold: float = COLLISION_THRESHOLD) -> list[PromptCollision]:
     """Groups of classes whose class embeddings are (nearly) the same: a model cannot tell them apart.
 
     Two classes collide when their prompts are identical or the cosine similarity of their
@@ -189,7 +200,7 @@ def prompt_collisions(classes: Sequence[str], prompts: Sequence[Sequence[str]], 
     groups: dict[int, list[int]] = {}
     for i in range(len(classes)):
         groups.setdefault(root(i), []).append(i)
-    result = []
+    result: list[PromptCollision] = []
     for members in groups.values():
         if len(members) < 2:
             continue
@@ -199,7 +210,7 @@ def prompt_collisions(classes: Sequence[str], prompts: Sequence[Sequence[str]], 
     return result
 
 
-def describe_collisions(collisions: Sequence[Mapping]) -> str:
+def describe_collisions(collisions: Sequence[PromptCollision]) -> str:
     """One sentence naming the colliding classes, for a warning (``""`` when none).
 
     Example::
@@ -235,7 +246,8 @@ def ensemble(prompt_embeddings: np.ndarray, groups: Sequence[int]) -> np.ndarray
     emb = emb / np.linalg.norm(emb, axis=1, keepdims=True)
     starts = np.cumsum([0, *groups[:-1]]).astype(np.intp)
     means = np.add.reduceat(emb, starts, axis=0) / np.asarray(groups, dtype=np.float32)[:, None]
-    return (means / np.linalg.norm(means, axis=1, keepdims=True)).astype(np.float32)
+    normalized: np.ndarray = (means / np.linalg.norm(means, axis=1, keepdims=True)).astype(np.float32)
+    return normalized
 
 
 @dataclass
@@ -254,12 +266,12 @@ class TextEmbeddingCache:
     """
 
     max_entries: int = 200_000
-    _store: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _store: OrderedDict[tuple[str, str], np.ndarray] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     hits: int = 0
     misses: int = 0
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[..., TextEmbeddingCache], tuple[int, ...]]:
         # a model sent to another process (a Ray actor) uses that process's own cache, starting empty
         if self is TEXT_EMBEDDINGS:
             return _process_cache, ()
@@ -267,7 +279,7 @@ class TextEmbeddingCache:
 
     def get(self, fingerprint: str, prompts: Iterable[str]) -> dict[str, np.ndarray]:
         """The cached embeddings among ``prompts`` (missing ones are absent)."""
-        found = {}
+        found: dict[str, np.ndarray] = {}
         with self._lock:
             for prompt in prompts:
                 row = self._store.get((fingerprint, prompt))

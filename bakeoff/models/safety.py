@@ -53,7 +53,7 @@ _CONVERT = ("convert it to safetensors once (torch.load(..., weights_only=False)
             "safetensors.torch.save_file(state_dict, 'open_clip_model.safetensors'))")
 
 
-def strip_remote_code(cfg: dict, where: str) -> dict:
+def strip_remote_code(cfg: dict[str, Any], where: str) -> dict[str, Any]:
     """A copy of ``cfg`` without ``trust_remote_code`` / ``auto_map`` keys at any depth; warns naming ``where``.
 
     Example::
@@ -62,7 +62,7 @@ def strip_remote_code(cfg: dict, where: str) -> dict:
         {'text_cfg': {'tokenizer_kwargs': {}}}
     """
     removed: list[str] = []
-    clean = _strip(cfg, "", removed)
+    clean: dict[str, Any] = _strip(cfg, "", removed)
     _warn(where, removed)
     return clean
 

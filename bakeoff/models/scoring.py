@@ -25,7 +25,9 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +47,8 @@ class Scorer:
 
     def similarity(self, image_emb: np.ndarray, text_emb: np.ndarray) -> np.ndarray:
         """Cosine similarities ``[n_images, n_classes]`` (inputs are already normalized)."""
-        return _as_rows(image_emb) @ _as_rows(text_emb).T
+        similarities: np.ndarray = _as_rows(image_emb) @ _as_rows(text_emb).T
+        return similarities
 
     def score(self, image_emb: np.ndarray, text_emb: np.ndarray) -> np.ndarray:
         """Logits ``[n_images, n_classes]``, float32."""
@@ -56,7 +59,8 @@ class Scorer:
         logits = np.asarray(logits, dtype=np.float32)
         shifted = logits - logits.max(axis=-1, keepdims=True)
         exp = np.exp(shifted)
-        return exp / exp.sum(axis=-1, keepdims=True)
+        probabilities: np.ndarray = exp / exp.sum(axis=-1, keepdims=True)
+        return probabilities
 
     def describe(self) -> str:
         """The formula and constants, for reports and fingerprints."""
@@ -122,7 +126,7 @@ class SigmoidScorer(Scorer):
         return f"sigmoid({self.logit_scale:.6g} * cos + {self.logit_bias:.6g})"
 
 
-def probabilities_from_config(logits: np.ndarray, run_config: dict) -> np.ndarray:
+def probabilities_from_config(logits: np.ndarray, run_config: Mapping[str, Any]) -> np.ndarray:
     """Probabilities from logits a run stored, as that run's scorer computed them.
 
     ``run_config`` is a model run's ``config`` (``dataset.get_model_run_info(field)["config"]``).

@@ -60,7 +60,7 @@ def _features(output: Any) -> torch.Tensor:
     if isinstance(output, torch.Tensor):
         return output
     pooled = getattr(output, "pooler_output", None)
-    if pooled is None:
+    if not isinstance(pooled, torch.Tensor):
         raise ModelConfigError(
             f"get_*_features returned {type(output).__name__} without pooler_output; "
             "this model is not a dual-encoder bakeoff can score"
@@ -114,6 +114,8 @@ class TransformersZeroShotModel(ZeroShotModel):
     """A transformers dual encoder; build it with :func:`load_transformers_model` (or the zoo)."""
 
     library = "transformers"
+    #: CLIPModel, SiglipModel, AlignModel...: they share get_image_features/get_text_features but no typed base
+    model: Any
 
     def __init__(self, model: Any, image_processor: Any, tokenizer: Any, identity: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -133,7 +135,8 @@ class TransformersZeroShotModel(ZeroShotModel):
     def preprocess(self, image: Any) -> torch.Tensor | dict[str, torch.Tensor]:
         out = self.image_processor(images=image, return_tensors="pt")
         if set(out.keys()) == {"pixel_values"}:
-            return out["pixel_values"][0]
+            pixels: torch.Tensor = out["pixel_values"][0]
+            return pixels
         return {k: v[0] for k, v in out.items()}  # e.g. SigLIP2 NaFlex: pixel_attention_mask, spatial_shapes
 
     def _image_features(self, pixels: Any) -> torch.Tensor:

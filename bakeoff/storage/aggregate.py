@@ -25,10 +25,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement, Grouping
 
-from bakeoff.storage.compiler import BOOLEAN_KINDS, NUMERIC_KINDS, UnsupportedExpressionError, json_array_or_null
+from bakeoff.storage.compiler import (
+    BOOLEAN_KINDS,
+    NUMERIC_KINDS,
+    ExpressionNode,
+    UnsupportedExpressionError,
+    json_array_or_null,
+)
 from bakeoff.storage.engine import read
 from bakeoff.storage.query import QueryBuilder
 
@@ -45,7 +51,7 @@ class AggregationSpec:
     """What to compute: ``kind`` over ``expr`` (None: count rows), with ``options``."""
 
     kind: str
-    expr: Any = None
+    expr: ExpressionNode | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -55,9 +61,9 @@ class Operand:
     where the value is no number: missing, text, a boolean) and ``integer`` (NULL where it is no integer)."""
 
     froms: list[Any]
-    value: ColumnElement
-    number: ColumnElement
-    integer: ColumnElement
+    value: ColumnElement[Any]
+    number: ColumnElement[Any]
+    integer: ColumnElement[Any]
     kind: str | None
     key: Any  # operands with equal keys read the same rows: their scalar aggregations share a scan
 
@@ -97,9 +103,11 @@ def operand(builder: QueryBuilder, spec: AggregationSpec, unwound: dict[Any, Ope
     if spec.expr is None:
         return Operand([builder.source], sa.null(), _no_number(), _no_integer(), None, None)
     if spec.options.get("unwind"):
-        elements = _elements(builder, spec)
+        elements = _elements(builder, spec, spec.expr)
         return unwound.setdefault(elements.key, elements)
     value, kind = compiler.value(spec.expr), compiler.kind(spec.expr)
+    number: ColumnElement[Any]
+    integer: ColumnElement[Any]
     if kind == "int":
         number, integer = sa.cast(value, sa.Float()), value
     elif kind == "float":
@@ -115,12 +123,16 @@ def operand(builder: QueryBuilder, spec: AggregationSpec, unwound: dict[Any, Ope
     return Operand([builder.source], value, number, integer, kind, None)
 
 
-def _elements(builder: QueryBuilder, spec: AggregationSpec) -> Operand:
-    """One row per element of a JSON list (see the module docstring)."""
-    column = builder.compiler.value(spec.expr)
+def _elements(builder: QueryBuilder, spec: AggregationSpec, expr: ExpressionNode) -> Operand:
+    """One row per element of the JSON list ``expr`` (see the module docstring)."""
+    column = builder.compiler.value(expr)
     kind = spec.options.get("element_kind")
-    key = ("unwind", spec.expr.args[0]) if spec.expr.op == "field" else ("unwind", id(spec))
+    key = ("unwind", expr.args[0]) if expr.op == "field" else ("unwind", id(spec))
     dialect = builder.dialect
+    value: ColumnElement[Any]
+    number: ColumnElement[Any]
+    integer: ColumnElement[Any]
+    json_type: ColumnElement[Any]
     if dialect == "sqlite":
         each = sa.func.json_each(column).table_valued("value", "type", joins_implicitly=True)
         element, json_type = each.c.value, each.c.type
@@ -157,15 +169,15 @@ def _elements(builder: QueryBuilder, spec: AggregationSpec) -> Operand:
     return Operand([builder.source, each], value, number, integer, kind, key)
 
 
-def _no_number() -> ColumnElement:
+def _no_number() -> ColumnElement[Any]:
     return sa.cast(sa.null(), sa.Float())  # typed: PostgreSQL cannot sum an untyped NULL
 
 
-def _no_integer() -> ColumnElement:
+def _no_integer() -> ColumnElement[Any]:
     return sa.cast(sa.null(), sa.BigInteger())
 
 
-def _tagged(tag: ColumnElement, pattern: str) -> list[tuple[ColumnElement, ColumnElement]]:
+def _tagged(tag: ColumnElement[Any], pattern: str) -> list[tuple[ColumnElement[Any], ColumnElement[Any]]]:
     """CASE branches reading a tagged non-finite float (NaN is missing, as everywhere in bakeoff)."""
     return [(tag == pattern.format(name), sa.literal(value, sa.Float())) for name, value in _TAGGED.items()]
 
@@ -173,9 +185,9 @@ def _tagged(tag: ColumnElement, pattern: str) -> list[tuple[ColumnElement, Colum
 # -- one scan: count, moments, bounds --------------------------------------------------------------
 
 
-def _scalar_scan(conn, builder: QueryBuilder, items: list[tuple[AggregationSpec, Operand]],
+def _scalar_scan(conn: Connection, builder: QueryBuilder, items: list[tuple[AggregationSpec, Operand]],
                  results: list[Any], indices: list[int]) -> None:
-    columns: list[ColumnElement] = []
+    columns: list[ColumnElement[Any]] = []
     widths: list[int] = []
     for spec, op in items:
         cols = _scalar_columns(builder, spec, op)
@@ -191,7 +203,7 @@ def _scalar_scan(conn, builder: QueryBuilder, items: list[tuple[AggregationSpec,
         position += width
 
 
-def _scalar_columns(builder: QueryBuilder, spec: AggregationSpec, op: Operand) -> list[ColumnElement]:
+def _scalar_columns(builder: QueryBuilder, spec: AggregationSpec, op: Operand) -> list[ColumnElement[Any]]:
     if spec.kind == "count":
         return [sa.func.count() if spec.expr is None else sa.func.count(op.value)]
     if spec.kind == "bounds":
@@ -207,7 +219,7 @@ def _scalar_columns(builder: QueryBuilder, spec: AggregationSpec, op: Operand) -
     raise UnsupportedExpressionError(f"unknown scalar aggregation {spec.kind!r}")
 
 
-def _moments(builder: QueryBuilder, op: Operand) -> list[ColumnElement]:
+def _moments(builder: QueryBuilder, op: Operand) -> list[ColumnElement[Any]]:
     """rows, numbers, integers, +inf, -inf, exact integer sum (1 or 2 parts), Σx, shift, Σ(x-shift), Σ(x-shift)²
     (Σ over the finite numbers)."""
     inf = sa.literal(INF, sa.Float())
@@ -217,7 +229,7 @@ def _moments(builder: QueryBuilder, op: Operand) -> list[ColumnElement]:
     first = sa.select(finite).select_from(*op.froms).where(*builder.where, finite.is_not(None)).limit(1)
     shift = first.correlate(None).scalar_subquery()
     shifted = finite - shift
-    columns = [
+    columns: list[ColumnElement[Any]] = [
         sa.func.count(), sa.func.count(number), sa.func.count(op.integer),
         sa.func.sum(sa.case((number == inf, 1), else_=0)), sa.func.sum(sa.case((number == -inf, 1), else_=0)),
     ]
@@ -240,11 +252,11 @@ def exact_sum(parts: Sequence[Any]) -> int:
 # -- grouped and listed values ---------------------------------------------------------------------
 
 
-def _filtered(builder: QueryBuilder, query: sa.Select) -> sa.Select:
+def _filtered(builder: QueryBuilder, query: sa.Select[Any]) -> sa.Select[Any]:
     return query.where(*builder.where) if builder.where else query
 
 
-def _count_values(conn, builder: QueryBuilder, spec: AggregationSpec, op: Operand) -> dict[Any, int]:
+def _count_values(conn: Connection, builder: QueryBuilder, spec: AggregationSpec, op: Operand) -> dict[Any, int]:
     key = op.value.label("k")
     if builder.where and conn.dialect.name == "sqlite" and not spec.options.get("unwind"):
         # Filter first, then group. Grouped directly, SQLite walks the whole index of the grouped
@@ -257,12 +269,12 @@ def _count_values(conn, builder: QueryBuilder, spec: AggregationSpec, op: Operan
     return {k: int(n) for k, n in conn.execute(query)}
 
 
-def _distinct(conn, builder: QueryBuilder, op: Operand) -> list[Any]:
+def _distinct(conn: Connection, builder: QueryBuilder, op: Operand) -> list[Any]:
     query = sa.select(op.value.label("k")).select_from(*op.froms).where(op.value.is_not(None)).distinct()
     return list(conn.execute(_filtered(builder, query)).scalars())
 
 
-def _values(conn, builder: QueryBuilder, spec: AggregationSpec, op: Operand) -> list[Any]:
+def _values(conn: Connection, builder: QueryBuilder, spec: AggregationSpec, op: Operand) -> list[Any]:
     """Values in collection order; options: ``numbers`` (numbers only, sorted: what quantiles need),
     ``as_number`` (where the kind is numeric or unknown, each value as a number, None where it is none;
     other kinds as stored: what histograms need)."""

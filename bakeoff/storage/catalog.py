@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -206,7 +206,7 @@ def insert_dataset(conn: Connection, **values: Any) -> None:
     conn.execute(datasets_table.insert().values(**values))
 
 
-def get_dataset(conn: Connection, *, name: str | None = None, id: str | None = None):
+def get_dataset(conn: Connection, *, name: str | None = None, id: str | None = None) -> sa.Row[Any] | None:
     column, value = (datasets_table.c.name, name) if name is not None else (datasets_table.c.id, id)
     return conn.execute(sa.select(datasets_table).where(column == value)).first()
 
@@ -237,7 +237,7 @@ def drop_dataset(conn: Connection, dataset_id: str, samples_table: str) -> None:
 # -- fields ---------------------------------------------------------------------------------
 
 
-def field_rows(conn: Connection, dataset_id: str) -> list:
+def field_rows(conn: Connection, dataset_id: str) -> Sequence[sa.Row[Any]]:
     return conn.execute(
         sa.select(fields_table).where(fields_table.c.dataset_id == dataset_id).order_by(fields_table.c.position)
     ).all()
@@ -322,7 +322,7 @@ def put_run(conn: Connection, dataset_id: str, run_type: str, key: str, config: 
         )
 
 
-def get_run(conn: Connection, dataset_id: str, run_type: str, key: str):
+def get_run(conn: Connection, dataset_id: str, run_type: str, key: str) -> sa.Row[Any] | None:
     return conn.execute(
         sa.select(runs_table).where(
             (runs_table.c.dataset_id == dataset_id) & (runs_table.c.run_type == run_type) & (runs_table.c.key == key)
@@ -330,7 +330,7 @@ def get_run(conn: Connection, dataset_id: str, run_type: str, key: str):
     ).first()
 
 
-def list_runs(conn: Connection, dataset_id: str, run_type: str | None = None) -> list:
+def list_runs(conn: Connection, dataset_id: str, run_type: str | None = None) -> Sequence[sa.Row[Any]]:
     query = sa.select(runs_table).where(runs_table.c.dataset_id == dataset_id)
     if run_type is not None:
         query = query.where(runs_table.c.run_type == run_type)

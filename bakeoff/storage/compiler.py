@@ -26,7 +26,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -57,7 +57,19 @@ DECODED_KINDS = frozenset({"json", "datetime", "date", "f32array", "marker"})
 #: and/or chains longer than this become a balanced tree of groups (SQLite nests a flat chain one level per term)
 FLAT_TERMS = 16
 #: PostgreSQL array element types for long is_in() lists, by Python type
-_ARRAY_TYPES = {str: sa.Text(), int: sa.BigInteger(), float: sa.Float(), bool: sa.Boolean()}
+_ARRAY_TYPES: dict[type, sa.types.TypeEngine[Any]] = {
+    str: sa.Text(), int: sa.BigInteger(), float: sa.Float(), bool: sa.Boolean()}
+
+
+class ExpressionNode(Protocol):
+    """What the compiler reads of an expression (a ``bakeoff.core.expressions.ViewExpression``): its op
+    (``"eq"``, ``"field"``, ``"literal"``...) and its arguments (nodes, or a literal's plain value)."""
+
+    @property
+    def op(self) -> str: ...
+
+    @property
+    def args(self) -> tuple[Any, ...]: ...
 
 
 class UnsupportedExpressionError(BakeoffError, NotImplementedError):
@@ -67,7 +79,7 @@ class UnsupportedExpressionError(BakeoffError, NotImplementedError):
 class ExpressionCompiler:
     """Compile expressions against columns given by ``resolve(path) -> (column, kind)``."""
 
-    def __init__(self, resolve: Callable[[str], tuple[ColumnElement, str]], dialect: str = "sqlite",
+    def __init__(self, resolve: Callable[[str], tuple[ColumnElement[Any], str]], dialect: str = "sqlite",
                  element_kind: Callable[[str], str | None] | None = None) -> None:
         self.resolve = resolve
         self.dialect = dialect
@@ -75,14 +87,15 @@ class ExpressionCompiler:
         self.element_kind = element_kind or (lambda path: None)
 
     # -- entry points ---------------------------------------------------------------------
-    def value(self, node) -> ColumnElement:
+    def value(self, node: ExpressionNode) -> ColumnElement[Any]:
         """The SQL value of an expression (NULL where a field is missing)."""
         visit = getattr(self, f"visit_{node.op}", None)
         if visit is None:
             raise UnsupportedExpressionError(f"expression op {node.op!r} is not supported by the {self.dialect} backend")
-        return visit(*node.args)
+        compiled: ColumnElement[Any] = visit(*node.args)
+        return compiled
 
-    def predicate(self, node) -> ColumnElement:
+    def predicate(self, node: ExpressionNode) -> ColumnElement[Any]:
         """A never-NULL boolean: what a sample must satisfy to match ``node``."""
         if node.op in PREDICATE_OPS:
             return self.value(node)
@@ -96,7 +109,7 @@ class ExpressionCompiler:
             return sa.func.coalesce(value != 0, sa.false())
         return value.is_not(None)
 
-    def number(self, node) -> ColumnElement:
+    def number(self, node: ExpressionNode) -> ColumnElement[Any]:
         """The value of ``node`` as an arithmetic operand: a boolean is 0 or 1 (PostgreSQL needs the cast;
         SQLite stores 0 and 1 already, and SQLAlchemy deprecates arithmetic on Boolean columns)."""
         self._check_kind(node, "arithmetic", lambda kind: kind not in NON_NUMBER_KINDS, "numbers")
@@ -105,7 +118,9 @@ class ExpressionCompiler:
             return sa.cast(value, sa.Integer())
         return value
 
-    def _pair(self, a, b, ordered: bool = False) -> tuple[ColumnElement, ColumnElement]:
+    def _pair(
+        self, a: ExpressionNode, b: ExpressionNode, ordered: bool = False
+    ) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
         """Both sides of a comparison; on PostgreSQL a boolean compared with a number is 0 or 1, as in SQLite."""
         left, right = (self.sortable(a), self.sortable(b)) if ordered else (self.value(a), self.value(b))
         left, right = _bound(left), _bound(right)
@@ -117,14 +132,14 @@ class ExpressionCompiler:
                 right = sa.cast(right, sa.Integer())
         return left, right
 
-    def sortable(self, node) -> ColumnElement:
+    def sortable(self, node: ExpressionNode) -> ColumnElement[Any]:
         """The value of ``node`` as ordering comparisons and sorts see it: text by code point."""
         value = self.value(node)
         if self.dialect == "postgresql" and self.kind(node) == "string":
             return value.collate("C")  # the server's collation would put "a" before "B"
         return value
 
-    def sort_keys(self, node, descending: bool) -> list[tuple[ColumnElement, bool]]:
+    def sort_keys(self, node: ExpressionNode, descending: bool) -> list[tuple[ColumnElement[Any], bool]]:
         """``(expression, descending)`` pairs that order rows by ``node`` as FiftyOne (MongoDB) does.
 
         A list sorts by its smallest element ascending and by its largest descending; an empty list sorts
@@ -140,7 +155,7 @@ class ExpressionCompiler:
         rank = sa.case((column.is_(None), 1), (sa.func.coalesce(length, 0) == 0, 0), else_=2)
         return [(rank, descending), (list_extreme(column, elements, self.dialect, descending), descending)]
 
-    def kind(self, node) -> str | None:
+    def kind(self, node: ExpressionNode) -> str | None:
         """The storage kind of an expression's result, where it is known."""
         if node.op == "field":
             return self.resolve(node.args[0])[1]
@@ -163,12 +178,12 @@ class ExpressionCompiler:
         return None
 
     # -- leaves ---------------------------------------------------------------------------
-    def visit_field(self, path: str):
+    def visit_field(self, path: str) -> ColumnElement[Any]:
         if not path:
             raise UnsupportedExpressionError("F() alone names the whole sample; use F().any([...]) or F().all([...])")
         return self.resolve(path)[0]
 
-    def visit_literal(self, value: Any):
+    def visit_literal(self, value: Any) -> ColumnElement[Any]:
         if value is None:
             return sa.null()
         if isinstance(value, bool):
@@ -180,7 +195,7 @@ class ExpressionCompiler:
         return sa.literal(value)
 
     # -- comparisons: NULL-safe, never NULL -----------------------------------------------
-    def _list_against_scalar(self, a, b) -> bool:
+    def _list_against_scalar(self, a: ExpressionNode, b: ExpressionNode) -> bool:
         """A list (a JSON field) compared with a plain value: never equal, as in FiftyOne (and PostgreSQL
         has no = between json and text)."""
         if not any(n.op == "literal" for n in (a, b)) or any(n.op == "field" and not n.args[0] for n in (a, b)):
@@ -188,15 +203,15 @@ class ExpressionCompiler:
         kinds = self.kind(a), self.kind(b)
         return "json" in kinds and kinds != ("json", "json")
 
-    def _type_ranks(self, a, b) -> tuple[int, int] | None:
+    def _type_ranks(self, a: ExpressionNode, b: ExpressionNode) -> tuple[int, int] | None:
         """The places of both sides' types in MongoDB's order when they are known and differ, else None."""
-        ranks = _TYPE_RANK.get(self.kind(a)), _TYPE_RANK.get(self.kind(b))
-        if None in ranks or ranks[0] == ranks[1]:
+        left, right = _TYPE_RANK.get(self.kind(a) or ""), _TYPE_RANK.get(self.kind(b) or "")
+        if left is None or right is None or left == right:
             return None
         self.value(a), self.value(b)  # still compiled: an op on the wrong kind (F("s") + "x") is an error
-        return ranks  # type: ignore[return-value]
+        return left, right
 
-    def visit_eq(self, a, b):
+    def visit_eq(self, a: ExpressionNode, b: ExpressionNode) -> ColumnElement[Any]:
         if _is_none(a) or _is_none(b):
             return self.value(b if _is_none(a) else a).is_(None)
         if self._list_against_scalar(a, b) or self._type_ranks(a, b):
@@ -207,7 +222,7 @@ class ExpressionCompiler:
             return sa.and_(column.is_not(None), left == right)
         return left.is_not_distinct_from(right)
 
-    def visit_ne(self, a, b):
+    def visit_ne(self, a: ExpressionNode, b: ExpressionNode) -> ColumnElement[Any]:
         if _is_none(a) or _is_none(b):
             return self.value(b if _is_none(a) else a).is_not(None)
         if self._list_against_scalar(a, b) or self._type_ranks(a, b):
@@ -217,7 +232,7 @@ class ExpressionCompiler:
             return sa.or_(column.is_(None), left != right)
         return left.is_distinct_from(right)
 
-    def _ordered(self, a, b, op: str):
+    def _ordered(self, a: ExpressionNode, b: ExpressionNode, op: str) -> ColumnElement[Any]:
         """``a <op> b`` in FiftyOne's (MongoDB's) order, where a missing value sorts before every value:
         ``F("x") < 3`` holds where x is missing, ``F("x") > 3`` does not. Never NULL, so ``~`` negates it."""
         if _is_none(a) and _is_none(b):
@@ -229,6 +244,7 @@ class ExpressionCompiler:
             if below:
                 return sa.false() if strict else value.is_(None)
             return value.is_not(None) if strict else sa.true()
+        compare: ColumnElement[bool]
         ranks = self._type_ranks(a, b)
         if ranks is not None:  # different types order by type (numbers < text < booleans < dates), as MongoDB's
             left, right = self.value(a), self.value(b)
@@ -239,7 +255,7 @@ class ExpressionCompiler:
             left, right = self._pair(a, b, ordered=True)
             compare = {"lt": left < right, "le": left <= right, "gt": left > right, "ge": left >= right}[op]
 
-        def missing(v):  # None for a bound value that is present: it needs no test
+        def missing(v: ColumnElement[Any]) -> ColumnElement[bool] | None:  # None: a bound value, present
             return None if isinstance(v, sa.BindParameter) and v.value is not None else v.is_(None)
 
         left_missing, right_missing = missing(left), missing(right)
@@ -255,56 +271,56 @@ class ExpressionCompiler:
             low = sa.and_(low, sa.not_(high))  # missing < missing is False; missing <= missing is True
         return sa.or_(low, present)
 
-    def visit_lt(self, a, b):
+    def visit_lt(self, a: ExpressionNode, b: ExpressionNode) -> ColumnElement[Any]:
         return self._ordered(a, b, "lt")
 
-    def visit_le(self, a, b):
+    def visit_le(self, a: ExpressionNode, b: ExpressionNode) -> ColumnElement[Any]:
         return self._ordered(a, b, "le")
 
-    def visit_gt(self, a, b):
+    def visit_gt(self, a: ExpressionNode, b: ExpressionNode) -> ColumnElement[Any]:
         return self._ordered(a, b, "gt")
 
-    def visit_ge(self, a, b):
+    def visit_ge(self, a: ExpressionNode, b: ExpressionNode) -> ColumnElement[Any]:
         return self._ordered(a, b, "ge")
 
     # -- logic ----------------------------------------------------------------------------
-    def visit_and(self, *args):
+    def visit_and(self, *args: ExpressionNode) -> ColumnElement[Any]:
         return balanced(sa.and_, [self.predicate(a) for a in args])
 
-    def visit_or(self, *args):
+    def visit_or(self, *args: ExpressionNode) -> ColumnElement[Any]:
         return balanced(sa.or_, [self.predicate(a) for a in args])
 
-    def visit_not(self, a):
+    def visit_not(self, a: ExpressionNode) -> ColumnElement[Any]:
         return sa.not_(self.predicate(a))
 
     # -- arithmetic (NULL in, NULL out) ---------------------------------------------------
-    def visit_add(self, a, b):
+    def visit_add(self, a: ExpressionNode, b: ExpressionNode) -> ColumnElement[Any]:
         return self.number(a) + self.number(b)
 
-    def visit_sub(self, a, b):
+    def visit_sub(self, a: ExpressionNode, b: ExpressionNode) -> ColumnElement[Any]:
         return self.number(a) - self.number(b)
 
-    def visit_mul(self, a, b):
+    def visit_mul(self, a: ExpressionNode, b: ExpressionNode) -> ColumnElement[Any]:
         return self.number(a) * self.number(b)
 
-    def visit_div(self, a, b):
+    def visit_div(self, a: ExpressionNode, b: ExpressionNode) -> ColumnElement[Any]:
         # true division even for integers; division by zero gives NULL
         return sa.cast(self.number(a), sa.Float()) / sa.func.nullif(self.number(b), 0)
 
-    def visit_mod(self, a, b):
+    def visit_mod(self, a: ExpressionNode, b: ExpressionNode) -> ColumnElement[Any]:
         left, right = self.number(a), self.number(b)
         if self.dialect == "postgresql" and not {self.kind(a), self.kind(b)} <= {"int", *BOOLEAN_KINDS}:
             # SQLite's % works on the integer parts of its operands; PostgreSQL has no float %
             left, right = (sa.cast(sa.func.trunc(v), sa.BigInteger()) for v in (left, right))
         return left % sa.func.nullif(right, 0)
 
-    def visit_neg(self, a):
+    def visit_neg(self, a: ExpressionNode) -> ColumnElement[Any]:
         return -self.number(a)
 
-    def visit_abs(self, a):
+    def visit_abs(self, a: ExpressionNode) -> ColumnElement[Any]:
         return sa.func.abs(self.number(a))
 
-    def visit_round(self, a, places):
+    def visit_round(self, a: ExpressionNode, places: ExpressionNode) -> ColumnElement[Any]:
         self._check_kind(a, "round()", lambda kind: kind not in NON_NUMBER_KINDS, "a number")
         if self.dialect == "postgresql":
             # PostgreSQL rounds only numeric to a number of places (half away from zero, as SQLite)
@@ -313,13 +329,13 @@ class ExpressionCompiler:
         return sa.func.round(self.value(a), places.args[0])
 
     # -- membership and presence ----------------------------------------------------------
-    def visit_is_in(self, a, values):
+    def visit_is_in(self, a: ExpressionNode, values: ExpressionNode) -> ColumnElement[Any]:
         return self._is_in(a, list(values.args[0]))
 
-    def _is_in(self, a, values: list):
+    def _is_in(self, a: ExpressionNode, values: list[Any]) -> ColumnElement[Any]:
         if any(v is None for v in values):  # None in the list matches a missing value, as in FiftyOne
             return sa.or_(self.value(a).is_(None), self._is_in(a, [v for v in values if v is not None]))
-        rank = _TYPE_RANK.get(self.kind(a))
+        rank = _TYPE_RANK.get(self.kind(a) or "")
         if rank is not None:  # a value of another type never equals the field's (True is not 1): left out
             values = [v for v in values if _value_rank(v) in (None, rank)]
         values = [stored_datetime(v) if isinstance(v, date) else v for v in values]
@@ -341,39 +357,43 @@ class ExpressionCompiler:
         # the NOT NULL guard keeps the predicate two-valued without hiding the column from indexes
         return sa.and_(value.is_not(None), value.in_(values))
 
-    def visit_exists(self, a, flag):
+    def visit_exists(self, a: ExpressionNode, flag: ExpressionNode) -> ColumnElement[Any]:
         value = self.value(a)
         return value.is_not(None) if flag.args[0] else value.is_(None)
 
-    def visit_is_null(self, a):
+    def visit_is_null(self, a: ExpressionNode) -> ColumnElement[Any]:
         return self.value(a).is_(None)
 
-    def visit_length(self, a):
+    def visit_length(self, a: ExpressionNode) -> ColumnElement[Any]:
         self._check_kind(a, "length()", lambda kind: kind in (None, "", "json"), "a list field such as 'tags'")
         return sa.func.coalesce(json_length(self.value(a), self.dialect), 0)
 
-    def visit_contains(self, a, values, match_all):
+    def visit_contains(
+        self, a: ExpressionNode, values: ExpressionNode, match_all: ExpressionNode
+    ) -> ColumnElement[Any]:
         self._check_kind(a, "contains()", lambda kind: kind in (None, "", "json"), "a list field such as 'tags'")
         column = self.value(a)
         # a date in a list is stored as {"$date": ...} (see bakeoff.storage.engine)
-        values = [json_date(v) if isinstance(v, date) else v for v in values.args[0]]
-        if not values:
+        wanted = [json_date(v) if isinstance(v, date) else v for v in values.args[0]]
+        if not wanted:
             return sa.true() if match_all.args[0] else sa.false()
+        tests: list[ColumnElement[bool]]
         if self.dialect == "sqlite":
             each = sa.func.json_each(column).table_valued("value")
             # json_each gives an object element as its minified JSON text
-            values = [json.dumps(v, separators=(",", ":")) if isinstance(v, dict) else v for v in values]
-            tests = [sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value == v)) for v in values]
+            wanted = [json.dumps(v, separators=(",", ":")) if isinstance(v, dict) else v for v in wanted]
+            tests = [sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value == v)) for v in wanted]
         elif self.dialect == "postgresql":
             as_jsonb = sa.cast(column, postgresql.JSONB)
-            tests = [as_jsonb.contains(sa.cast(sa.literal(json.dumps([v])), postgresql.JSONB)) for v in values]
+            tests = [as_jsonb.contains(sa.cast(sa.literal(json.dumps([v])), postgresql.JSONB)) for v in wanted]
         else:
             raise UnsupportedExpressionError(f"contains() on list fields is not supported by the {self.dialect} backend")
         combined = balanced(sa.and_ if match_all.args[0] else sa.or_, tests)
         return sa.func.coalesce(combined, sa.false())
 
     # -- strings --------------------------------------------------------------------------
-    def _string_test(self, a, strs, case_sensitive, test):
+    def _string_test(self, a: ExpressionNode, strs: ExpressionNode, case_sensitive: ExpressionNode,
+                     test: Callable[[ColumnElement[Any], str], ColumnElement[bool]]) -> ColumnElement[Any]:
         value = self.value(a)
         sensitive = case_sensitive.args[0]
         if not sensitive:
@@ -381,34 +401,42 @@ class ExpressionCompiler:
         tests = [test(value, s if sensitive else s.lower()) for s in strs.args[0]]
         return sa.func.coalesce(balanced(sa.or_, tests), sa.false())
 
-    def visit_starts_with(self, a, strs, case_sensitive):
+    def visit_starts_with(
+        self, a: ExpressionNode, strs: ExpressionNode, case_sensitive: ExpressionNode
+    ) -> ColumnElement[Any]:
         return self._string_test(a, strs, case_sensitive, lambda v, s: sa.func.substr(v, 1, len(s)) == s)
 
-    def visit_ends_with(self, a, strs, case_sensitive):
+    def visit_ends_with(
+        self, a: ExpressionNode, strs: ExpressionNode, case_sensitive: ExpressionNode
+    ) -> ColumnElement[Any]:
         return self._string_test(
             a, strs, case_sensitive, lambda v, s: sa.func.substr(v, sa.func.length(v) - len(s) + 1) == s
         )
 
-    def visit_contains_str(self, a, strs, case_sensitive):
+    def visit_contains_str(
+        self, a: ExpressionNode, strs: ExpressionNode, case_sensitive: ExpressionNode
+    ) -> ColumnElement[Any]:
         position = sa.func.instr if self.dialect == "sqlite" else sa.func.strpos
         return self._string_test(a, strs, case_sensitive, lambda v, s: position(v, s) > 0)
 
-    def visit_lower(self, a):
+    def visit_lower(self, a: ExpressionNode) -> ColumnElement[Any]:
         return sa.func.lower(self.value(a))
 
-    def visit_upper(self, a):
+    def visit_upper(self, a: ExpressionNode) -> ColumnElement[Any]:
         return sa.func.upper(self.value(a))
 
-    def visit_strlen(self, a):
+    def visit_strlen(self, a: ExpressionNode) -> ColumnElement[Any]:
         return sa.func.length(self.value(a))
 
-    def visit_re_match(self, a, regex, options):
+    def visit_re_match(self, a: ExpressionNode, regex: ExpressionNode, options: ExpressionNode) -> ColumnElement[Any]:
         self._check_kind(a, "re_match()", lambda kind: kind not in NON_TEXT_KINDS, "a string field")
         # an embedded (?i) works in Python's re (SQLite's REGEXP) and PostgreSQL alike
         pattern = ("(?i)" if "i" in options.args[0] else "") + regex.args[0]
         return sa.func.coalesce(self.value(a).regexp_match(pattern), sa.false())
 
-    def visit_if_else(self, condition, if_true, if_false):
+    def visit_if_else(
+        self, condition: ExpressionNode, if_true: ExpressionNode, if_false: ExpressionNode
+    ) -> ColumnElement[Any]:
         kinds = [self.kind(n) for n in (if_true, if_false) if not _is_none(n)]
         if len(kinds) == 2 and kinds[0] != kinds[1] and set(kinds) & DECODED_KINDS:
             # the result has the first branch's SQL type, whose decoding (JSON, dates) fails on the other's values
@@ -416,13 +444,13 @@ class ExpressionCompiler:
                                  f"({brief(if_true)} and {brief(if_false)}); convert one, or use two stages")
         return sa.case((self.predicate(condition), self.value(if_true)), else_=self.value(if_false))
 
-    def _check_kind(self, node, op: str, fits: Callable[[str | None], bool], wanted: str) -> None:
+    def _check_kind(self, node: ExpressionNode, op: str, fits: Callable[[str | None], bool], wanted: str) -> None:
         kind = self.kind(node)
         if not fits(kind):
             raise FieldTypeError(f"{op} needs {wanted}, but {brief(node)} is of kind {kind!r}")
 
 
-def balanced(combine: Callable[..., ColumnElement], terms: Sequence[ColumnElement]) -> ColumnElement:
+def balanced(combine: Callable[..., ColumnElement[Any]], terms: Sequence[ColumnElement[Any]]) -> ColumnElement[Any]:
     """``combine(*terms)`` (sa.and_ or sa.or_), as a balanced tree of groups when there are many terms."""
     if len(terms) <= FLAT_TERMS:
         return combine(*terms)
@@ -430,7 +458,7 @@ def balanced(combine: Callable[..., ColumnElement], terms: Sequence[ColumnElemen
     return combine(_Subtree(balanced(combine, terms[:middle])), _Subtree(balanced(combine, terms[middle:])))
 
 
-class _Subtree(Grouping):
+class _Subtree(Grouping[Any]):
     """A parenthesized and/or subtree. and_()/or_() flatten any clause whose ``operator`` is theirs, and a
     plain Grouping (or self_group()) passes its element's operator through, so this one hides it."""
 
@@ -438,7 +466,7 @@ class _Subtree(Grouping):
     operator = None
 
 
-def _bound(value: ColumnElement) -> ColumnElement:
+def _bound(value: ColumnElement[Any]) -> ColumnElement[Any]:
     """SQL's constant true or false (a predicate folded by SQLAlchemy, e.g. ``is_in([])``) as a bound value:
     SQLAlchemy takes the constants as operands of = and != only."""
     if isinstance(value, True_ | False_):
@@ -446,7 +474,7 @@ def _bound(value: ColumnElement) -> ColumnElement:
     return value
 
 
-def _is_null_constant(value: ColumnElement) -> bool:
+def _is_null_constant(value: ColumnElement[Any]) -> bool:
     if isinstance(value, sa.sql.elements.Cast):
         value = value.clause
     return isinstance(value, sa.sql.elements.Null)
@@ -469,11 +497,11 @@ def _is_infinite(value: Any) -> bool:
     return isinstance(value, float) and math.isinf(value)
 
 
-def _is_none(node) -> bool:
+def _is_none(node: ExpressionNode) -> bool:
     return node.op == "literal" and node.args[0] is None
 
 
-def _against_constant(left: ColumnElement, right: ColumnElement) -> ColumnElement | None:
+def _against_constant(left: ColumnElement[Any], right: ColumnElement[Any]) -> ColumnElement[Any] | None:
     """The non-constant side of a comparison with a bound non-NULL value, else None."""
     for column, other in ((left, right), (right, left)):
         if isinstance(other, sa.BindParameter) and other.value is not None and not isinstance(column, sa.BindParameter):
@@ -481,27 +509,35 @@ def _against_constant(left: ColumnElement, right: ColumnElement) -> ColumnElemen
     return None
 
 
-def json_length(value: ColumnElement, dialect: str) -> ColumnElement:
+def json_length(value: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
     """The length of a JSON array (NULL where it is missing; on PostgreSQL also where it is no array)."""
     if dialect == "postgresql":
         return sa.func.json_array_length(json_array_or_null(value))
     return sa.func.json_array_length(value)
 
 
-def json_array_or_null(value: ColumnElement) -> ColumnElement:
+def json_array_or_null(value: ColumnElement[Any]) -> ColumnElement[Any]:
     """A PostgreSQL ``json`` value if it is an array, else NULL (its array functions raise on scalars)."""
     if isinstance(value.type, sa.types.NullType):  # a field the view lacks: a NULL of no type, json here
         value = sa.cast(value, postgresql.JSON())
     return sa.case((sa.func.json_typeof(value) == "array", value), else_=sa.null())
 
 
-def list_extreme(column: ColumnElement, element_kind: str, dialect: str, largest: bool) -> ColumnElement:
+#: SQL types that PostgreSQL's JSON text of a list element, or of a document's attribute, is cast to by kind
+_LIST_ELEMENT_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
+    "float": sa.Float(), "int": sa.Numeric(), "bool": sa.Boolean()}
+_ATTRIBUTE_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
+    "float": sa.Float(), "int": sa.BigInteger(), "bool": sa.Boolean()}
+
+
+def list_extreme(column: ColumnElement[Any], element_kind: str, dialect: str, largest: bool) -> ColumnElement[Any]:
     """The smallest (``largest``: the largest) element of the JSON array ``column``, compared as values of
     ``element_kind`` (numbers as numbers, text by code point; "" or another kind: as JSON text)."""
-    aggregate = sa.func.max if largest else sa.func.min
+    aggregate: Callable[[ColumnElement[Any]], ColumnElement[Any]] = sa.func.max if largest else sa.func.min
+    value: ColumnElement[Any]
     if dialect == "postgresql":
         each = sa.func.json_array_elements_text(json_array_or_null(column)).table_valued("value").render_derived()
-        sql_type = {"float": sa.Float(), "int": sa.Numeric(), "bool": sa.Boolean()}.get(element_kind)
+        sql_type = _LIST_ELEMENT_TYPES.get(element_kind)
         value = sa.cast(each.c.value, sql_type) if sql_type is not None else each.c.value.collate("C")
         if element_kind == "bool":  # PostgreSQL has no min/max of booleans
             aggregate = sa.func.bool_or if largest else sa.func.bool_and
@@ -520,7 +556,7 @@ class JsonElements:
     SQLite: ``json_each(column)``; PostgreSQL: ``json_array_elements(column) WITH ORDINALITY``.
     """
 
-    def __init__(self, column: ColumnElement, dialect: str) -> None:
+    def __init__(self, column: ColumnElement[Any], dialect: str) -> None:
         self.dialect = dialect
         if dialect == "sqlite":
             self.table = sa.func.json_each(column).table_valued("value", "key")
@@ -532,7 +568,7 @@ class JsonElements:
         else:
             raise UnsupportedExpressionError(f"lists of labels are not supported by the {dialect} backend")
 
-    def attribute(self, name: str, kind: str) -> ColumnElement:
+    def attribute(self, name: str, kind: str) -> ColumnElement[Any]:
         """An attribute of each element (a JSON object) as SQL of ``kind`` (NULL where it is missing)."""
         if self.dialect == "sqlite":
             value = sa.func.json_extract(self.value, f'$."{name}"')  # quoted: a name is a key, never a path
@@ -540,10 +576,10 @@ class JsonElements:
         if kind == "json":
             return self.value.op("->")(name)
         text = self.value.op("->>")(name)
-        sql_type = {"float": sa.Float(), "int": sa.BigInteger(), "bool": sa.Boolean()}.get(kind)
+        sql_type = _ATTRIBUTE_TYPES.get(kind)
         return sa.cast(text, sql_type) if sql_type is not None else text
 
-    def aggregate(self, value: ColumnElement, where: ColumnElement | None = None) -> ColumnElement:
+    def aggregate(self, value: ColumnElement[Any], where: ColumnElement[Any] | None = None) -> ColumnElement[Any]:
         """The JSON array of ``value`` over the elements (in list order) that satisfy ``where``."""
         if self.dialect == "sqlite":
             array = sa.func.json_group_array(value)
@@ -557,7 +593,9 @@ class JsonElements:
         return query.scalar_subquery()
 
 
-def list_of_attribute(column: ColumnElement, name: str, dialect: str, keep_missing: bool = False) -> ColumnElement:
+def list_of_attribute(
+    column: ColumnElement[Any], name: str, dialect: str, keep_missing: bool = False
+) -> ColumnElement[Any]:
     """``[element[name] for element in column]`` as a JSON array, NULL where the list is missing. An element
     without the attribute (or with None) adds nothing, as MongoDB's path through an array, unless
     ``keep_missing`` (then it adds a null, as FiftyOne's ``values()`` and aggregations read it)."""
@@ -567,8 +605,9 @@ def list_of_attribute(column: ColumnElement, name: str, dialect: str, keep_missi
     return sa.type_coerce(sa.case((column.is_(None), sa.null()), else_=array), sa.JSON())
 
 
-def filter_list(column: ColumnElement, predicate: Callable[[JsonElements], ColumnElement],
-                dialect: str) -> ColumnElement:
+def filter_list(
+    column: ColumnElement[Any], predicate: Callable[[JsonElements], ColumnElement[Any]], dialect: str
+) -> ColumnElement[Any]:
     """The JSON array of the elements of ``column`` that satisfy ``predicate(elements)``, NULL where missing."""
     elements = JsonElements(column, dialect)
     value = sa.func.json(elements.value) if dialect == "sqlite" else elements.value

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from bakeoff.storage.catalog import metadata, utcnow
@@ -45,26 +46,25 @@ def get_embeddings(conn: Connection, fingerprint: str, filepaths: Sequence[str])
 
 def put_embeddings(conn: Connection, fingerprint: str, rows: Iterable[tuple[str, int, int, Any]]) -> None:
     """Insert or replace ``(filepath, size, mtime_ns, vector)`` rows."""
-    rows = [{"fingerprint": fingerprint, "filepath": p, "file_size": s, "file_mtime_ns": m, "vector": v,
-             "created_at": utcnow()} for p, s, m, v in rows]
-    if not rows:
+    values = [{"fingerprint": fingerprint, "filepath": p, "file_size": s, "file_mtime_ns": m, "vector": v,
+               "created_at": utcnow()} for p, s, m, v in rows]
+    if not values:
         return
+    t = embeddings_table
+    replaced = ("file_size", "file_mtime_ns", "vector", "created_at")
+    keys = ["fingerprint", "filepath"]
     if conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        on_sqlite = sqlite.insert(t)
+        conn.execute(on_sqlite.on_conflict_do_update(
+            index_elements=keys, set_={c: on_sqlite.excluded[c] for c in replaced}), values)
     elif conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        on_postgres = postgresql.insert(t)
+        conn.execute(on_postgres.on_conflict_do_update(
+            index_elements=keys, set_={c: on_postgres.excluded[c] for c in replaced}), values)
     else:  # pragma: no cover - other backends: delete then insert
-        t = embeddings_table
-        for row in rows:
+        for row in values:
             conn.execute(t.delete().where((t.c.fingerprint == fingerprint) & (t.c.filepath == row["filepath"])))
-        conn.execute(t.insert(), rows)
-        return
-    statement = insert(embeddings_table)
-    statement = statement.on_conflict_do_update(
-        index_elements=["fingerprint", "filepath"],
-        set_={c: statement.excluded[c] for c in ("file_size", "file_mtime_ns", "vector", "created_at")},
-    )
-    conn.execute(statement, rows)
+        conn.execute(t.insert(), values)
 
 
 def count_embeddings(conn: Connection, fingerprint: str | None = None) -> int:

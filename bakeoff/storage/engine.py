@@ -97,7 +97,7 @@ def _create_engine(uri: str) -> Engine:
 
 def _tune_sqlite(engine: Engine) -> None:
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: Any, _record: object) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit
         # transactions would start too late and always DEFERRED).
         dbapi_connection.isolation_level = None
@@ -111,7 +111,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection):
+    def _on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get("bakeoff_write"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
@@ -130,7 +130,9 @@ def _create_postgres_engine(url: sa.URL) -> Engine:
         raise StorageError(f"PostgreSQL needs psycopg 3, which is not installed: {POSTGRES_HINT}") from None
     # a writer waiting longer than SQLite's busy timeout gets an error instead of hanging;
     # options the URI sets itself (?options=-csearch_path=...) are kept
-    options = " ".join(filter(None, [url.query.get("options"), f"-c lock_timeout={BUSY_TIMEOUT_MS}"]))
+    given = url.query.get("options")  # a tuple when the URI repeats the parameter
+    given = " ".join(given) if isinstance(given, tuple) else given
+    options = " ".join(filter(None, [given, f"-c lock_timeout={BUSY_TIMEOUT_MS}"]))
     return sa.create_engine(
         url.difference_update_query(["options"]),
         pool_pre_ping=True,  # a restarted server costs one failed ping, not a failed query
@@ -178,7 +180,7 @@ def dumps_json(value: Any) -> str:
         return json.dumps(_tag_floats(value), allow_nan=False, default=json_date)
 
 
-def _untag(obj: dict) -> Any:
+def _untag(obj: dict[str, Any]) -> Any:
     if len(obj) == 1:
         if _FLOAT_TAG in obj:
             return float(obj[_FLOAT_TAG])
@@ -192,8 +194,11 @@ def _untag(obj: dict) -> Any:
 def loads_json(data: str | bytes | memoryview) -> Any:
     if isinstance(data, memoryview):
         data = bytes(data)  # psycopg hands over the raw bytes
-    tags = (_FLOAT_TAG, _DATE_TAG) if isinstance(data, str) else (_FLOAT_TAG.encode(), _DATE_TAG.encode())
-    if tags[0] not in data and tags[1] not in data:
+    if isinstance(data, str):
+        tagged = _FLOAT_TAG in data or _DATE_TAG in data
+    else:
+        tagged = _FLOAT_TAG.encode() in data or _DATE_TAG.encode() in data
+    if not tagged:
         return json.loads(data)
     return json.loads(data, object_hook=_untag)
 
@@ -206,7 +211,8 @@ _held = threading.local()
 
 
 def _held_transactions() -> dict[int, Connection]:
-    return _held.__dict__.setdefault("by_engine", {})
+    held: dict[int, Connection] = _held.__dict__.setdefault("by_engine", {})
+    return held
 
 
 @contextmanager
@@ -266,7 +272,7 @@ def try_write(engine: Engine) -> Iterator[Connection | None]:
         conn.execution_options(bakeoff_write=True)
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:  # on the driver's connection: through SQLAlchemy it would begin the transaction first
-            conn.connection.driver_connection.execute("PRAGMA busy_timeout=0")
+            _sqlite_busy_timeout(conn, 0)
         try:
             try:
                 transaction = conn.begin()
@@ -285,7 +291,14 @@ def try_write(engine: Engine) -> Iterator[Connection | None]:
                     held.pop(id(engine), None)
         finally:
             if sqlite:
-                conn.connection.driver_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                _sqlite_busy_timeout(conn, BUSY_TIMEOUT_MS)
+
+
+def _sqlite_busy_timeout(conn: Connection, milliseconds: int) -> None:
+    driver = conn.connection.driver_connection  # None only once the connection is closed
+    if driver is None:
+        raise StorageError("the database connection was closed while a write was starting")
+    driver.execute(f"PRAGMA busy_timeout={milliseconds}")
 
 
 def in_write(conn: Connection) -> bool:

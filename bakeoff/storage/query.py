@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from bakeoff.errors import UnknownFieldError, brief, suggest
 from bakeoff.storage.compiler import (
     ExpressionCompiler,
+    ExpressionNode,
     JsonElements,
     filter_list,
     json_length,
@@ -35,7 +36,7 @@ _P1, _P2, _P3 = 4_294_967_291, 2_147_483_647, 65_521
 MAX_ROWS = 2**63 - 1
 
 
-def shuffle_key(rowid: ColumnElement, seed: int) -> ColumnElement:
+def shuffle_key(rowid: ColumnElement[Any], seed: int) -> ColumnElement[Any]:
     first = ((rowid + (seed % _P3) * 7919 + 1) * 2_654_435_761) % _P1
     return ((first * 40_503) + seed % _P3) % _P2
 
@@ -56,10 +57,10 @@ class QueryBuilder:
         #: ``{list column: kind of its elements ("" if untyped)}``: sorts order lists as FiftyOne does
         self.list_kinds = dict(list_kinds or {})
         self.source: sa.FromClause = table
-        self.columns: dict[str, ColumnElement] = {name: table.c[name] for name in kinds}
+        self.columns: dict[str, ColumnElement[Any]] = {name: table.c[name] for name in kinds}
         self.columns[ROWID] = table.c[ROWID]
-        self.where: list[ColumnElement] = []
-        self.order: list[tuple[ColumnElement, bool]] = []  # (expression, descending)
+        self.where: list[ColumnElement[Any]] = []
+        self.order: list[tuple[ColumnElement[Any], bool]] = []  # (expression, descending)
         self.limit: int | None = None
         self.offset: int | None = None
         #: columns that select_fields()/exclude_fields() hid: NULL for later stages, unknown to reads
@@ -69,7 +70,7 @@ class QueryBuilder:
         self.strict = False
         self.compiler = ExpressionCompiler(self._resolve, dialect, self._element_kind)
 
-    def _resolve(self, path: str) -> tuple[ColumnElement, str]:
+    def _resolve(self, path: str) -> tuple[ColumnElement[Any], str]:
         if path in self.columns and not (self.strict and path in self.hidden):
             return self.columns[path], self.kinds.get(path, "")
         parent, _, attr = path.rpartition(".")
@@ -102,7 +103,7 @@ class QueryBuilder:
             return self.list_attributes[parent][attr]
         return None
 
-    def _missing(self, path: str) -> ColumnElement:
+    def _missing(self, path: str) -> ColumnElement[Any]:
         """A typed NULL for a hidden column (typed: PostgreSQL needs the type of NULL in some functions)."""
         column = self.columns.get(path)
         return sa.null() if column is None else sa.cast(sa.null(), column.type)
@@ -116,7 +117,7 @@ class QueryBuilder:
         self.hidden.update(c.partition(".")[0] for c in columns)
 
     # -- stages ---------------------------------------------------------------------------
-    def filter(self, expr) -> None:
+    def filter(self, expr: ExpressionNode) -> None:
         if self.limit is not None or self.offset is not None:
             self._wrap()
         self.where.append(self.compiler.predicate(expr))
@@ -152,13 +153,15 @@ class QueryBuilder:
         if limit is not None:
             self.limit = limit if self.limit is None else min(self.limit, limit)
 
-    def set_field(self, path: str, expr, kind: str | None = None) -> None:
+    def set_field(self, path: str, expr: ExpressionNode, kind: str | None = None) -> None:
         if self.limit is not None or self.offset is not None:
             self._wrap()
         self.columns[path] = self.compiler.value(expr)
         self.kinds[path] = kind or self.compiler.kind(expr) or self.kinds.get(path, "")
 
-    def filter_document(self, path: str, attributes: Mapping[str, str], expr, only_matches: bool) -> None:
+    def filter_document(
+        self, path: str, attributes: Mapping[str, str], expr: ExpressionNode, only_matches: bool
+    ) -> None:
         """Keep the document at ``path`` (columns ``path`` and ``path.<attribute>``) where ``expr`` holds,
         with ``F("label")`` naming its attributes and ``F("$field")`` the sample's fields; else it is missing.
         ``only_matches``: keep only the samples whose document is kept."""
@@ -166,7 +169,7 @@ class QueryBuilder:
             self._wrap()
         marker = self._resolve(path)[0]
 
-        def resolve(name: str) -> tuple[ColumnElement, str]:
+        def resolve(name: str) -> tuple[ColumnElement[Any], str]:
             if name.startswith("$"):
                 return self._resolve(name[1:])
             return self._resolve(f"{path}.{name}") if name in attributes else (sa.null(), "")
@@ -177,15 +180,17 @@ class QueryBuilder:
         if only_matches:
             self.where.append(keep)
 
-    def filter_list(self, path: str, attributes: Mapping[str, str], expr, only_matches: bool) -> None:
+    def filter_list(
+        self, path: str, attributes: Mapping[str, str], expr: ExpressionNode, only_matches: bool
+    ) -> None:
         """Keep the documents of the JSON list at ``path`` (``tags_pred.classifications``) for which ``expr``
         holds, ``F("label")`` naming their attributes. ``only_matches``: keep only samples with one left."""
         if self.limit is not None or self.offset is not None:
             self._wrap()
         column = self._resolve(path)[0]
 
-        def predicate(elements: JsonElements) -> ColumnElement:
-            def resolve(name: str) -> tuple[ColumnElement, str]:
+        def predicate(elements: JsonElements) -> ColumnElement[Any]:
+            def resolve(name: str) -> tuple[ColumnElement[Any], str]:
                 if name.startswith("$"):
                     return self._resolve(name[1:])
                 if name not in attributes:  # the labels have no such attribute: missing, as in FiftyOne
@@ -199,14 +204,14 @@ class QueryBuilder:
             self.where.append(sa.func.coalesce(json_length(self.columns[path], self.dialect), 0) > 0)
 
     # -- queries --------------------------------------------------------------------------
-    def _order_by(self) -> list[ColumnElement]:
-        out = []
+    def _order_by(self) -> list[ColumnElement[Any]]:
+        out: list[ColumnElement[Any]] = []
         for expr, desc in self.order:
             out.append(expr.desc().nulls_last() if desc else expr.asc().nulls_first())
         out.append(self.columns[ROWID])  # stable: ties keep insertion order
         return out
 
-    def select(self, paths: Sequence[str] | None = None) -> sa.Select:
+    def select(self, paths: Sequence[str] | None = None) -> sa.Select[Any]:
         """Rows in order with the given columns (labelled by path); all columns by default."""
         if paths is None:  # every column (hidden ones are NULL)
             columns = [column.label(p) for p, column in self.columns.items()]
@@ -215,7 +220,7 @@ class QueryBuilder:
         query = sa.select(*columns).select_from(self.source)
         return self._finish(query, ordered=True)
 
-    def select_rows(self, rowids: Sequence[int]) -> sa.Select:
+    def select_rows(self, rowids: Sequence[int]) -> sa.Select[Any]:
         """Every column of the view's rows among ``rowids``, in no particular order.
 
         For iteration, which first reads the view's rowids in order and then fetches them in chunks:
@@ -227,11 +232,11 @@ class QueryBuilder:
         query = sa.select(*columns).select_from(self.source).where(self.columns[ROWID].in_(rowids))
         return query.where(*self.where) if self.where else query
 
-    def select_expressions(self, exprs: Sequence[ColumnElement]) -> sa.Select:
+    def select_expressions(self, exprs: Sequence[ColumnElement[Any]]) -> sa.Select[Any]:
         query = sa.select(*exprs).select_from(self.source)
         return self._finish(query, ordered=True)
 
-    def _finish(self, query: sa.Select, ordered: bool) -> sa.Select:
+    def _finish(self, query: sa.Select[Any], ordered: bool) -> sa.Select[Any]:
         if self.where:
             query = query.where(*self.where)
         if ordered or self.limit is not None or self.offset is not None:
@@ -249,7 +254,7 @@ class QueryBuilder:
             return self.table
         return self._wrapped_query().subquery("view_rows")
 
-    def _wrapped_query(self) -> sa.Select:
+    def _wrapped_query(self) -> sa.Select[Any]:
         names = list(self.columns)
         cols = [self.columns[n].label(n) for n in names]
         cols += [expr.label(f"_order{i}") for i, (expr, _) in enumerate(self.order)]
@@ -263,7 +268,7 @@ class QueryBuilder:
         self.source = sub
         self.where, self.limit, self.offset = [], None, None
 
-    def count(self) -> sa.Select:
+    def count(self) -> sa.Select[Any]:
         if self.limit is None and not self.offset:
             query = sa.select(sa.func.count()).select_from(self.source)
             return query.where(*self.where) if self.where else query

@@ -34,30 +34,30 @@ from bakeoff.errors import StorageError
 from bakeoff.storage.catalog import count_field_writes
 
 
-class Float32Array(sa.types.TypeDecorator):
+class Float32Array(sa.types.TypeDecorator[np.ndarray]):
     """A float32 vector as a BLOB; read back as a numpy array."""
 
     impl = sa.LargeBinary
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> bytes | None:
         if value is None:
             return None
         return np.ascontiguousarray(value, dtype="<f4").tobytes()
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> np.ndarray | None:
         if value is None:
             return None
         return np.frombuffer(value, dtype="<f4").astype(np.float32)
 
 
-class NanAsNullFloat(sa.types.TypeDecorator):
+class NanAsNullFloat(sa.types.TypeDecorator[float]):
     """A float that stores NaN as NULL (missing), as SQLite does; used on PostgreSQL."""
 
     impl = sa.Float
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: float | None, dialect: sa.Dialect) -> float | None:
         return None if value is not None and value != value else value
 
 
@@ -85,16 +85,16 @@ def read_datetime(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC).astimezone(config.tzinfo())
 
 
-class UtcDateTime(sa.types.TypeDecorator):
+class UtcDateTime(sa.types.TypeDecorator[Any]):
     """A datetime stored as a naive UTC instant (see the module docstring); also binds dates."""
 
     impl = sa.DateTime
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: date | datetime | None, dialect: sa.Dialect) -> datetime | None:
         return None if value is None else stored_datetime(value)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> date | datetime | None:
         return read_datetime(value)
 
 
@@ -103,7 +103,7 @@ class MidnightDate(UtcDateTime):
 
     cache_ok = True
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> date | None:
         return None if value is None else value.date()
 
 
@@ -123,7 +123,7 @@ KIND_TYPES: dict[str, Any] = {
 }
 
 
-def sql_type(kind: str):
+def sql_type(kind: str) -> Any:
     try:
         return KIND_TYPES[kind]
     except KeyError:
@@ -165,7 +165,7 @@ def add_columns(conn: Connection, table: sa.Table, columns: Mapping[str, str]) -
 def drop_columns(conn: Connection, table: sa.Table, columns: Iterable[str]) -> None:
     columns = list(columns)
     for index in sa.inspect(conn).get_indexes(table.name):
-        if set(index["column_names"]) & set(columns):
+        if index["name"] is not None and set(index["column_names"]) & set(columns):
             conn.exec_driver_sql(f"DROP INDEX {_quote(conn, index['name'])}")
     for column in columns:
         conn.exec_driver_sql(f"ALTER TABLE {_quote(conn, table.name)} DROP COLUMN {_quote(conn, column)}")
@@ -221,7 +221,9 @@ def update_rows(conn: Connection, table: sa.Table, key: str, rows: Sequence[Mapp
     return result.rowcount
 
 
-def update_from_query(conn: Connection, table: sa.Table, values: Mapping[str, Any], rowids=None) -> int:
+def update_from_query(
+    conn: Connection, table: sa.Table, values: Mapping[str, Any], rowids: sa.Select[Any] | None = None
+) -> int:
     """``UPDATE table SET column = <SQL expression>, ...`` for every row, or the rows whose
     ``_rowid`` is in ``rowids`` (a subquery); the database computes the values."""
     statement = table.update().values(dict(values))
@@ -238,8 +240,12 @@ def delete_rows(conn: Connection, table: sa.Table, ids: Sequence[str]) -> None:
 
 
 def iter_rows(
-    engine, table: sa.Table, columns: Sequence[str] | None = None, where=None, chunk_size: int = 1000
-) -> Iterator[sa.Row]:
+    engine: sa.Engine,
+    table: sa.Table,
+    columns: Sequence[str] | None = None,
+    where: sa.ColumnElement[bool] | None = None,
+    chunk_size: int = 1000,
+) -> Iterator[sa.Row[Any]]:
     """Rows in insertion order, read in chunks so no read transaction stays open long.
 
     Keyset pagination on ``_rowid``: writers (apply_model, the App) are never
@@ -285,7 +291,11 @@ def create_index(conn: Connection, table: sa.Table, column: str, unique: bool = 
 
 def list_indexes(conn: Connection, table: sa.Table) -> dict[str, list[str]]:
     """``{index name: [columns]}`` of a samples table (the id uniqueness index included)."""
-    return {ix["name"]: ix["column_names"] for ix in sa.inspect(conn).get_indexes(table.name)}
+    return {
+        ix["name"]: [c for c in ix["column_names"] if c is not None]  # None: an expression, which bakeoff never indexes
+        for ix in sa.inspect(conn).get_indexes(table.name)
+        if ix["name"] is not None
+    }
 
 
 def drop_index(conn: Connection, table: sa.Table, column: str) -> bool:

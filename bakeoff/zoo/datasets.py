@@ -67,16 +67,16 @@ class ZooDataset:
         """Download and unpack (or generate) into the zoo folder (or ``dataset_dir``); return the class-folder root."""
         target = self.expected_dir(dataset_dir)
         if self.generate is not None:
-            with tempfile.TemporaryDirectory(dir=_scratch(target)) as tmp:
-                self.generate(Path(tmp) / "classes")
-                move_into_place(Path(tmp) / "classes", target)
+            with tempfile.TemporaryDirectory(dir=_scratch(target)) as scratch:
+                self.generate(Path(scratch) / "classes")
+                move_into_place(Path(scratch) / "classes", target)
             return target
         where = (
             f"download {self.url} on a connected machine and unpack it so that the class folders are in "
             f"{target} (e.g. {target}/<class>/<image>.jpg), or pass dataset_dir="
         )
-        with tempfile.TemporaryDirectory(dir=_scratch(target)) as tmp:
-            tmp = Path(tmp)
+        with tempfile.TemporaryDirectory(dir=_scratch(target)) as scratch:
+            tmp = Path(scratch)
             archive = download(self.url, tmp / self.archive_name, self.md5, progress, where)
             extract(archive, tmp / "unpacked")
             if self.inner_archive:
@@ -204,6 +204,7 @@ def load_zoo_dataset(name: str, max_samples: int | None = None, shuffle: bool = 
         Dataset, root, None, label_field, dataset_name, max_samples, shuffle, seed, persistent, True, True,
         progress, label_fn=zoo.label_fn,
     )
-    dataset._set_info(zoo_dataset=name, source=zoo.source, license=zoo.license, shuffle=shuffle, seed=seed,
-                      max_samples=max_samples)
+    dataset.info.update(zoo_dataset=name, source=zoo.source, license=zoo.license, shuffle=shuffle, seed=seed,
+                        max_samples=max_samples)
+    dataset.save()
     return dataset

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import bakeoff as fo
 from bakeoff import ViewField as F
+from bakeoff.core.interface import RunStore
 
 
 def _page(client, view, offset=0, limit=60):
@@ -94,7 +95,7 @@ def test_sample_detail_has_every_field_and_top5_from_logits(app_dataset, client)
     logits = np.linspace(0, 1, 7, dtype=np.float32)
     classes = [f"class{i}" for i in range(7)]
     # a model run that stored logits over these classes
-    app_dataset._save_run("model", "clip", {"classes": classes, "status": "complete"})
+    RunStore(app_dataset, "model").save("clip", {"classes": classes, "status": "complete"})
     sample.clip = fo.Classification(label="class6", confidence=0.9, logits=logits)
     sample.save()
     detail = client.get(f"/api/datasets/photos/samples/{sample.id}").json()

@@ -79,6 +79,7 @@ def test_a_sample_symlinked_to_a_non_image_is_refused(media_dataset, client):
     for endpoint in ("media", "thumbnails"):
         response = client.get(f"/{endpoint}/media/{ids['link']}")
         assert response.status_code == 415 and SECRET not in response.text
+        assert response.json()["error"] == "ImageDecodeError"  # a bakeoff error, named, not a bare HTTPException
 
 
 def test_a_missing_image_is_a_404_that_names_it(media_dataset, client):

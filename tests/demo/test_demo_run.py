@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 
 import bakeoff as fo
+from bakeoff.cli.demo_run import run_demo
 from bakeoff.cli.main import main
-from bakeoff.demo.run import available_models, run_demo
+from bakeoff.demo import available_models
 
 
 def test_demo_runs_end_to_end_and_the_cli_reuses_its_results(tmp_path, capsys):

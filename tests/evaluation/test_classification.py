@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import bakeoff as fo
+from bakeoff.core.interface import RunStore
 
 
 @pytest.fixture
@@ -165,7 +166,7 @@ def test_an_evaluation_that_fails_midway_leaves_the_previous_one_whole(monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("the process dies here")
 
-    monkeypatch.setattr(type(dataset), "_save_run", broken)
+    monkeypatch.setattr(RunStore, "save", broken)  # the last step: the run's record
     dataset.set_values("pred", [fo.Classification(label="a")] * 20)
     with pytest.raises(RuntimeError):
         dataset.evaluate_classifications("pred", gt_field="gt", eval_key="ev")

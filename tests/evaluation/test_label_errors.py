@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import bakeoff as fo
+from bakeoff.core.interface import RunStore
 from bakeoff.errors import LabelErrorsError
 from bakeoff.evaluation.label_errors import out_of_class_scores, to_distribution
 
@@ -25,7 +26,7 @@ def _logits(rng: np.random.Generator, truth: int, k: int = len(CLASSES)) -> np.n
 
 def _save_model_run(dataset, field: str, classes: list[str], probabilities: str = "softmax") -> None:
     """What apply_model records about a field: its class order and scorer (no model needed here)."""
-    dataset._save_run("model", field, {"classes": classes, "scorer": {"probabilities": probabilities}}, {})
+    RunStore(dataset, "model").save(field, {"classes": classes, "scorer": {"probabilities": probabilities}}, {})
 
 
 def _dataset(truth: list[int], labels: list[str | None], seed: int = 0, models=MODELS, logits: bool = True):

@@ -360,7 +360,7 @@ def _old_deep_to_rgb(path) -> np.ndarray:
 @pytest.mark.one_database
 @pytest.mark.parametrize("band_pixels", [None, 1300 * 7])  # the default (one band here), and bands of 6-7 rows
 def test_16_bit_images_decode_to_the_same_pixels_and_large_ones_are_reduced_early(tmp_path, monkeypatch, band_pixels):
-    from bakeoff.inference import decode
+    from bakeoff.media import decode
 
     if band_pixels:
         monkeypatch.setattr(decode, "_BAND_PIXELS", band_pixels)
@@ -399,7 +399,7 @@ def test_exif_orientation_is_applied_to_8_bit_and_16_bit_images(tmp_path):
 
 @pytest.mark.one_database
 def test_the_byte_budget_counts_bit_depth_and_bands(tmp_path):
-    from bakeoff.inference.decode import estimate_decoded_bytes
+    from bakeoff.media.decode import estimate_decoded_bytes
 
     deep, shallow = tmp_path / "deep.png", tmp_path / "shallow.png"
     Image.fromarray(np.full((300, 300), 4000, dtype=np.uint16)).save(deep)
@@ -414,7 +414,7 @@ def test_the_byte_budget_counts_bit_depth_and_bands(tmp_path):
 
 
 def test_an_image_over_the_byte_budget_is_a_failure_with_a_reason(tmp_path, make_image, clip_dir, monkeypatch):
-    from bakeoff.inference import decode
+    from bakeoff.media import decode
 
     folder = tmp_path / "budget" / "things"
     make_image(folder / "a_small.jpg", size=(40, 30))
@@ -457,7 +457,7 @@ def test_named_pipes_and_broken_links_fail_with_a_reason_and_never_hang(special,
 def test_every_local_read_refuses_what_is_not_a_regular_file(special, tmp_path, monkeypatch):
     import socket
 
-    from bakeoff.core import media
+    from bakeoff.media import files as media
 
     pipe = str(special / "b_pipe.jpg")
     for read in (load_image, media.open_media, media.local_or_buffer, media.read_media):

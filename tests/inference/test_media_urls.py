@@ -12,7 +12,7 @@ from PIL import Image
 
 import bakeoff as fo
 import bakeoff.zoo as foz
-from bakeoff.core.media import is_url, media_identity
+from bakeoff.media.files import is_url, media_identity
 
 
 def _jpeg(color) -> bytes:

@@ -9,7 +9,7 @@ import bakeoff as fo
 import bakeoff.zoo as foz
 from bakeoff.errors import InvalidOptionError, UnknownOptionError
 from bakeoff.inference import RunOptions
-from bakeoff.inference.decode import DEFAULT_DRAFT_SIZE, DEFAULT_MAX_PIXELS
+from bakeoff.media.decode import DEFAULT_DRAFT_SIZE, DEFAULT_MAX_PIXELS
 
 
 @pytest.fixture

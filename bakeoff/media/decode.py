@@ -34,7 +34,7 @@ from typing import IO
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from bakeoff.core.media import ImageDecodeError, is_url, media_identity, open_media, read_media
+from bakeoff.media.files import ImageDecodeError, is_url, media_identity, open_media, read_media
 
 __all__ = ["DEFAULT_DRAFT_SIZE", "DEFAULT_MAX_DECODED_BYTES", "DEFAULT_MAX_PIXELS", "ImageDecodeError",
            "decoded_bytes_per_pixel", "estimate_decoded_bytes", "file_identity", "load_image", "to_rgb"]
@@ -45,7 +45,7 @@ DEFAULT_MAX_PIXELS = 250_000_000
 DEFAULT_DRAFT_SIZE = 512
 #: The most memory one image may take while it is decoded, in bytes (see :func:`estimate_decoded_bytes`).
 #: Read on every call of :func:`load_image` that passes no ``max_decoded_bytes``, so setting
-#: ``bakeoff.inference.decode.DEFAULT_MAX_DECODED_BYTES`` changes it for apply_model and the App alike.
+#: ``bakeoff.media.decode.DEFAULT_MAX_DECODED_BYTES`` changes it for apply_model and the App alike.
 #: 1 GiB admits every 8-bit RGB image under the pixel limit and every image Pillow's own bomb check lets
 #: through in the common modes, while apply_model's 8 decoding threads stay within about 8 GiB.
 DEFAULT_MAX_DECODED_BYTES = 1 << 30
@@ -161,7 +161,7 @@ def _decode(filepath: str, image: Image.Image, max_pixels: int, draft_size: int 
             filepath, f"decoding it needs about {_mib(needed)} ({image.size[0]}x{image.size[1]} pixels in mode "
                       f"{image.mode!r}, {decoded_bytes_per_pixel(image.mode)} bytes each, plus the 8-bit RGB copy), "
                       f"above the limit of {_mib(limit)}; raise max_decoded_bytes "
-                      "(bakeoff.inference.decode.DEFAULT_MAX_DECODED_BYTES) if this machine has the memory")
+                      "(bakeoff.media.decode.DEFAULT_MAX_DECODED_BYTES) if this machine has the memory")
     image.load()
     if image.mode not in DEEP_MODES:
         ImageOps.exif_transpose(image, in_place=True)  # no copy unless the image is rotated

@@ -5,28 +5,33 @@ shipped demo model, evaluates each, prints the tutorial's tables (percent
 correct, mean confidence) and the comparison, and writes the HTML report.
 The run is a normal persistent dataset named ``demo-shapes``: open it
 afterwards with ``bakeoff.load_dataset("demo-shapes")``.
+
+It calls what a user of ``import bakeoff as fo`` would call, so it sits with the
+command line, above the public API.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from typing import TextIO
 
-DEMO_MODELS = ("demo-clip", "demo-siglip", "demo-openclip")
-
-
-def available_models() -> list[str]:
-    folder = Path(__file__).parent / "models"
-    return [name for name in DEMO_MODELS
-            if (folder / name / "config.json").is_file() or (folder / name / "open_clip_config.json").is_file()]
+import bakeoff as fo
+import bakeoff.zoo as foz
+from bakeoff.demo import available_models
+from bakeoff.evaluation.compare import Comparison
+from bakeoff.evaluation.verdict import verdict
 
 
-def run_demo(report: str | None = "bakeoff-demo-report.html", fresh: bool = False, out=None):
-    """Run the demo; prints to ``out`` (stdout by default); returns the comparison."""
-    import bakeoff as fo
-    import bakeoff.zoo as foz
-    from bakeoff.evaluation.verdict import verdict
+def run_demo(report: str | None = "bakeoff-demo-report.html", fresh: bool = False,
+             out: TextIO | None = None) -> Comparison:
+    """Run the demo; prints to ``out`` (stdout by default); returns the comparison.
 
+    Example::
+
+        from bakeoff.cli.demo_run import run_demo
+        comparison = run_demo(report=None)
+        comparison.all_wrong()
+    """
     out = out or sys.stdout
     models = available_models()
     if not models:

@@ -144,7 +144,7 @@ def media_identity(filepath: str) -> tuple[int, int]:
     fs, path = _filesystem(filepath)
     info = fs.info(path)
     if info.get("type") == "directory":
-        raise IsADirectoryError(filepath)
+        raise ImageDecodeError(filepath, "it is a folder, not a file")
     stamp = next((info[k] for k in _MTIME_KEYS if info.get(k) is not None), None)
     return int(info.get("size") or 0), _stamp(stamp)
 
