@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import numpy as np
+import numpy.typing as npt
 
 from bakeoff.core.interface import (
     RunStore,
@@ -44,10 +46,15 @@ from bakeoff.evaluation.metrics import (
     precision_recall_fscore,
     support_over,
 )
+from bakeoff.evaluation.top_k import evaluate_top_k
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from bakeoff.core.collection import SampleCollection
     from bakeoff.core.dataset import Dataset
+    from bakeoff.core.expressions import ViewExpression
     from bakeoff.core.view import DatasetView
 
 logger = logging.getLogger(__name__)
@@ -58,6 +65,15 @@ DEFAULT_MISSING = "(none)"
 OTHER_LABEL = "(other)"
 #: the keys of FiftyOne's ``metrics()``; bakeoff's add balanced_accuracy, ece, top_<k>_accuracy, TP/FP/FN/TN
 FIFTYONE_METRICS = ("accuracy", "precision", "recall", "fscore", "support")
+
+
+class _Source(TypedDict, total=False):
+    """Where results came from: the keyword arguments every results class takes."""
+
+    ids: list[str] | None
+    eval_key: str | None
+    pred_field: str | None
+    gt_field: str | None
 
 
 class ClassificationResults:
@@ -75,29 +91,31 @@ class ClassificationResults:
         results.confusion_matrix()
     """
 
-    def __init__(self, ytrue: list[str | None], ypred: list[str | None], confs: list[float | None] | None = None,
-                 classes: list[str] | None = None, missing: str = DEFAULT_MISSING, ids: list[str] | None = None,
-                 top_k_correct: np.ndarray | None = None, k: int | None = None, eval_key: str | None = None,
+    def __init__(self, ytrue: Sequence[str | None], ypred: Sequence[str | None],
+                 confs: Sequence[float | None] | None = None, classes: Sequence[str] | None = None,
+                 missing: str = DEFAULT_MISSING, ids: list[str] | None = None,
+                 top_k_correct: npt.ArrayLike | None = None, k: int | None = None, eval_key: str | None = None,
                  pred_field: str | None = None, gt_field: str | None = None) -> None:
         missing = DEFAULT_MISSING if missing is None else missing
-        self.ytrue = np.array([missing if y is None else y for y in ytrue], dtype=object)
-        self.ypred = np.array([missing if y is None else y for y in ypred], dtype=object)
-        self.confs = np.array([np.nan if c is None else c for c in (confs or [])], dtype=float)
+        #: labels as an object array of str: a missing label is ``missing``
+        self.ytrue: npt.NDArray[np.object_] = np.array([missing if y is None else y for y in ytrue], dtype=object)
+        self.ypred: npt.NDArray[np.object_] = np.array([missing if y is None else y for y in ypred], dtype=object)
+        self.confs = np.array([np.nan if c is None else c for c in (confs or [])], dtype=np.float64)
         if classes is None:
             classes = sorted({*self.ytrue.tolist(), *self.ypred.tolist()} - {missing})
         self.classes = list(classes)
         self.missing = missing
         self.ids = list(ids or [])
-        self.top_k_correct = None if top_k_correct is None else np.asarray(top_k_correct, dtype=bool)
+        self.top_k_correct = None if top_k_correct is None else np.asarray(top_k_correct, dtype=np.bool_)
         self.k = k
         self.eval_key, self.pred_field, self.gt_field = eval_key, pred_field, gt_field
 
     @property
-    def correct(self) -> np.ndarray:
+    def correct(self) -> npt.NDArray[np.bool_]:
         """Per sample, whether the evaluation counts it correct (the stored ``eval_key`` values)."""
         if self.top_k_correct is not None:
             return self.top_k_correct
-        return self.ytrue == self.ypred
+        return np.equal(self.ytrue, self.ypred, dtype=np.bool_)
 
     def _parse_classes(self, classes: list[str] | None) -> list[str]:
         """The classes a metric looks at: those asked for, else every class but the missing label."""
@@ -113,8 +131,9 @@ class ClassificationResults:
         labels = self._parse_classes(classes)
         if not len(self.ytrue) or not labels:
             return empty_report(labels)
-        return classification_report(self.ytrue.astype(str), self.ypred.astype(str), labels=np.asarray(labels),
-                                     output_dict=True, zero_division=0)
+        report: dict[str, Any] = classification_report(self.ytrue.astype(str), self.ypred.astype(str),
+                                                       labels=np.asarray(labels), output_dict=True, zero_division=0)
+        return report
 
     def print_report(self, classes: list[str] | None = None, digits: int = 2) -> None:
         """Print the per-class report (the library's one print: the user asked for it)."""
@@ -161,7 +180,7 @@ class ClassificationResults:
         print(metrics_table({k: metrics[k] for k in FIFTYONE_METRICS}, digits))
 
     def confusion_matrix(self, classes: list[str] | None = None, include_other: bool = False,
-                         include_missing: bool = False) -> np.ndarray:
+                         include_missing: bool = False) -> npt.NDArray[np.int64]:
         """Rows are ground truth, columns predictions, over ``classes`` (default: the results' classes).
 
         ``include_other`` adds a row and column for labels outside ``classes``
@@ -171,19 +190,22 @@ class ClassificationResults:
         return self._confusion_matrix(classes, include_other, include_missing)[0]
 
     def _confusion_matrix(self, classes: list[str] | None, include_other: bool | None, include_missing: bool | None,
-                          other_label: str | None = None) -> tuple[np.ndarray, list]:
-        """The matrix and its labels; ``None`` for include_* means "only if that row or column has counts"."""
+                          other_label: str | None = None) -> tuple[npt.NDArray[np.int64], list[str | None]]:
+        """The matrix and its labels; ``None`` for include_* means "only if that row or column has counts".
+
+        ``other_label=None`` (``confusion_matrix()``'s) gathers the other labels under ``None``, a label no class has.
+        """
+        labels: list[str | None] = list(self.classes if classes is None else classes)
         if classes is None:
-            labels, include_other = list(self.classes), False
-        else:
-            labels = list(classes)
+            include_other = False
         added_other = include_other is not False and other_label not in labels
         if added_other:
             labels.append(other_label)
         added_missing = include_missing is not False and self.missing not in labels
         if added_missing:
             labels.append(self.missing)
-        ytrue, ypred = self.ytrue, self.ypred
+        ytrue: list[str | None] = self.ytrue.tolist()
+        ypred: list[str | None] = self.ypred.tolist()
         if include_other is not False:
             known = {*labels, self.missing}
             ytrue = [y if y in known else other_label for y in ytrue]
@@ -224,7 +246,8 @@ class ClassificationResults:
         return calibration(self.confs, self.correct, bins)
 
     def plot_confusion_matrix(self, classes: list[str] | None = None, include_other: bool | None = None,
-                              include_missing: bool | None = None, other_label: str = OTHER_LABEL, ax=None):
+                              include_missing: bool | None = None, other_label: str = OTHER_LABEL,
+                              ax: Axes | None = None) -> Figure:
         """A matplotlib heatmap of the confusion matrix; returns the figure.
 
         ``include_other``/``include_missing`` of ``None`` add that row and
@@ -254,12 +277,13 @@ class BinaryClassificationResults(ClassificationResults):
     prediction, 0 without a confidence) for :meth:`average_precision`.
     """
 
-    def __init__(self, *args, pos_label: str, neg_label: str, **kwargs) -> None:
-        kwargs["missing"] = neg_label
-        super().__init__(*args, **kwargs)
+    def __init__(self, ytrue: Sequence[str | None], ypred: Sequence[str | None],
+                 confs: Sequence[float | None] | None = None, classes: Sequence[str] | None = None, *,
+                 pos_label: str, neg_label: str, **source: Unpack[_Source]) -> None:
+        super().__init__(ytrue, ypred, confs, classes, missing=neg_label, **source)
         self.pos_label, self.neg_label = pos_label, neg_label
-        confs = np.nan_to_num(self.confs, nan=0.0) if len(self.confs) else np.zeros(len(self.ypred))
-        self.scores = np.where(self.ypred == pos_label, confs, 1.0 - confs)
+        known = np.nan_to_num(self.confs, nan=0.0) if len(self.confs) else np.zeros(len(self.ypred))
+        self.scores = np.where(self.ypred == pos_label, known, 1.0 - known)
 
     def _parse_classes(self, classes: list[str] | None) -> list[str]:
         return list(self.classes if classes is None else classes)
@@ -310,7 +334,8 @@ def _check_label_field(collection: SampleCollection, path: str, role: str) -> No
 
 def _model_run_classes(collection: SampleCollection, pred_field: str) -> list[str] | None:
     run = RunStore(collection, "model").load(pred_field)  # what apply_model recorded
-    return None if run is None else (run["config"] or {}).get("classes")
+    classes: list[str] | None = None if run is None else (run["config"] or {}).get("classes")
+    return classes
 
 
 def evaluate_classifications(collection: SampleCollection, pred_field: str, gt_field: str = "ground_truth",
@@ -329,8 +354,7 @@ def evaluate_classifications(collection: SampleCollection, pred_field: str, gt_f
     method = "simple" if method is None else method  # FiftyOne's default backend
     if method not in METHODS:
         raise EvaluationError(f"unknown method {method!r}; use one of {METHODS}")
-    if method == "binary" and (classes is None or len(classes) != 2):
-        raise EvaluationError(f"method='binary' needs classes=(negative, positive), got {classes!r}")
+    binary = _binary_classes(classes) if method == "binary" else None
     _check_label_field(collection, pred_field, "prediction")
     _check_label_field(collection, gt_field, "ground truth")
     if eval_key is not None:
@@ -341,9 +365,9 @@ def evaluate_classifications(collection: SampleCollection, pred_field: str, gt_f
 
     ids, gts, preds, confs = value_lists(
         collection, ["id", f"{gt_field}.label", f"{pred_field}.label", f"{pred_field}.confidence"])
-    fields = {"ids": ids, "eval_key": eval_key, "pred_field": pred_field, "gt_field": gt_field}
-    if method == "binary":
-        neg, pos = classes
+    fields: _Source = {"ids": ids, "eval_key": eval_key, "pred_field": pred_field, "gt_field": gt_field}
+    if binary is not None:
+        neg, pos = binary
         values: list[Any] = [("T" if (t == pos) == (p == pos) else "F") + ("P" if p == pos else "N")
                              for t, p in zip(gts, preds, strict=True)]
         results: ClassificationResults = BinaryClassificationResults(
@@ -353,7 +377,7 @@ def evaluate_classifications(collection: SampleCollection, pred_field: str, gt_f
         if order is None:
             raise EvaluationError(f"method='top-k' needs the class order of {pred_field!r}'s logits: "
                                   "pass classes=[...]")
-        ypred, confs, values = _evaluate_top_k(gts, preds, collection.values(f"{pred_field}.logits"), list(order), k)
+        ypred, confs, values = evaluate_top_k(gts, preds, collection.values(f"{pred_field}.logits"), list(order), k)
         results = ClassificationResults(gts, ypred, confs, classes=list(order), missing=missing,
                                         top_k_correct=np.array(values, dtype=bool), k=k, **fields)
     else:
@@ -366,102 +390,28 @@ def evaluate_classifications(collection: SampleCollection, pred_field: str, gt_f
     return results
 
 
-def _simple_expression(pred_field: str, gt_field: str):
+def _binary_classes(classes: list[str] | None) -> tuple[str, str]:
+    if classes is None or len(classes) != 2:
+        raise EvaluationError(f"method='binary' needs classes=(negative, positive), got {classes!r}")
+    return classes[0], classes[1]
+
+
+def _simple_expression(pred_field: str, gt_field: str) -> ViewExpression:
     """``simple`` correctness as an expression: null-safe equality, so missing == missing."""
     from bakeoff.core.expressions import ViewField as F
 
     return F(f"{pred_field}.label") == F(f"{gt_field}.label")
 
 
-def _in_top_k(logits: np.ndarray, index: int, k: int) -> bool:
-    """Whether class ``index`` is among the ``k`` highest logits (ties broken as FiftyOne's numpy call does)."""
-    if k >= len(logits):
-        return True
-    return index in np.argpartition(logits, -k)[-k:]
-
-
-def _softmax_at(logits: np.ndarray, index: int | None) -> float:
-    if index is None:
-        return 0.0
-    shifted = np.exp(logits - logits.max())
-    return float(shifted[index] / shifted.sum())
-
-
-def _evaluate_top_k(ytrue: list[str | None], ypred: list[str | None], logits: list, order: list[str],
-                    k: int) -> tuple[list[str | None], list[float | None], list[bool]]:
-    """FiftyOne's top-k rule, per sample: the prediction to record, its softmax confidence, and correctness.
-
-    Truth within the top ``k`` logits: correct, and the truth is recorded as the
-    prediction. Otherwise the top-1 prediction stays and is wrong. No logits: no
-    prediction, wrong. No ground truth: wrong (unless there is no prediction).
-    """
-    index = {c: i for i, c in enumerate(order)}
-    ypred = list(ypred)
-    confs: list[float | None] = []
-    correct: list[bool] = []
-    without = 0
-    for i, (truth, row) in enumerate(zip(ytrue, logits, strict=True)):
-        if row is None:
-            without += 1
-            ypred[i] = None
-            confs.append(None)
-            correct.append(False)
-            continue
-        if truth is None:
-            confs.append(None)
-            correct.append(ypred[i] is None)
-            continue
-        row = np.asarray(row, dtype=float)
-        if len(row) != len(order):
-            raise EvaluationError(f"a prediction has {len(row)} logits but classes has {len(order)} names: "
-                                  "pass the class order the logits were computed for")
-        target = _class_index(index, truth, "ground truth")
-        if _in_top_k(row, target, k):
-            ypred[i] = truth
-            confs.append(_softmax_at(row, target))
-            correct.append(True)
-        else:
-            pred = None if ypred[i] is None else _class_index(index, ypred[i], "predicted")
-            confs.append(_softmax_at(row, pred))
-            correct.append(False)
-    if without:
-        warnings.warn(f"{without} samples have no logits: top-k counts them as missing predictions, not correct",
-                      stacklevel=4)  # the caller of Dataset.evaluate_classifications
-    return ypred, confs, correct
-
-
-def _class_index(index: dict[str, int], label: str, role: str) -> int:
-    if label not in index:
-        raise EvaluationError(f"{role} label {label!r} is not in the provided classes.{suggest(label, list(index))} "
-                              "Pass classes= with every label, in the order of the logits")
-    return index[label]
-
-
-def _top_k_correct(logits: list, ytrue: list[str], ypred: list[str], order: list[str], k: int) -> np.ndarray:
-    """Lenient top-k correctness for comparison tables: no logits counts as the top-1, unknown truths as wrong."""
-    index = {c: i for i, c in enumerate(order)}
-    out = np.zeros(len(ytrue), dtype=bool)
-    without = 0
-    for i, (row, t, p) in enumerate(zip(logits, ytrue, ypred, strict=True)):
-        if row is None or len(row) != len(order):
-            without += 1
-            out[i] = t == p
-            continue
-        out[i] = t in index and _in_top_k(np.asarray(row, dtype=float), index[t], k)
-    if without:
-        warnings.warn(f"{without} predictions have no logits (or logits of another length than the "
-                      f"{len(order)} classes); they count as their top-1 prediction", stacklevel=3)
-    return out
-
-
-def _store(collection, eval_key, ids, values, method, pred_field, gt_field, classes, missing, k) -> None:
+def _store(collection: SampleCollection, eval_key: str, ids: list[str], values: Sequence[bool | str], method: str,
+           pred_field: str, gt_field: str, classes: list[str] | None, missing: str, k: int) -> None:
     from bakeoff.core.fields import BooleanField, StringField
     from bakeoff.core.transactions import transaction
 
     root = root_dataset(collection)
     ftype = StringField if method == "binary" else BooleanField
     runs = RunStore(collection, RUN_TYPE)
-    config = {"method": method, "pred_field": pred_field, "gt_field": gt_field, "classes": classes,
+    config: dict[str, Any] = {"method": method, "pred_field": pred_field, "gt_field": gt_field, "classes": classes,
               "missing": missing, "k": k, "eval_fields": [eval_key],
               "view": [s.to_dict() for s in stages(collection)]}
     # one transaction: other processes see the old evaluation or the new one, and a killed process leaves the old

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bakeoff.core.expressions import ViewExpression
 from bakeoff.core.expressions import ViewField as F
 from bakeoff.core.interface import value_lists
 from bakeoff.errors import EvaluationError, InvalidOptionError, LabelErrorsError, NotComparedError, brief, suggest
@@ -118,7 +119,8 @@ class Comparison:
 
     def _top_k(self, model: str, k: int) -> float | None:
         """Top-k accuracy where the field's logits and class order (from its model run) are known."""
-        from bakeoff.evaluation.classification import _model_run_classes, _top_k_correct
+        from bakeoff.evaluation.classification import _model_run_classes
+        from bakeoff.evaluation.top_k import top_k_correct
 
         order = _model_run_classes(self.collection, model)
         if not order or self.collection.count(f"{model}.logits") == 0:
@@ -128,7 +130,7 @@ class Comparison:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            correct = _top_k_correct(self.collection.values(f"{model}.logits"), list(results.ytrue),
+            correct = top_k_correct(self.collection.values(f"{model}.logits"), list(results.ytrue),
                                      list(results.ypred), order, k)
         return float(correct.mean()) if len(correct) else None
 
@@ -154,11 +156,11 @@ class Comparison:
         raise NotComparedError(f"no pair ({brief(a)}, {brief(b)}); the compared models are {self.models}")
 
     # -- views ----------------------------------------------------------------------------
-    def _right(self, model: str):
+    def _right(self, model: str) -> ViewExpression:
         self._check_model(model)
         return F(f"{model}.label") == F(f"{self.gt_field}.label")
 
-    def _wrong(self, model: str):
+    def _wrong(self, model: str) -> ViewExpression:
         return ~self._right(model)
 
     def _check_model(self, model: str) -> None:
@@ -175,7 +177,7 @@ class Comparison:
         """Samples that ``model`` alone gets right."""
         return self.collection.match(self._only(model))
 
-    def _only(self, model: str):
+    def _only(self, model: str) -> ViewExpression:
         return F().all([self._right(model), *[self._wrong(m) for m in self.models if m != model]])
 
     def only_one_right(self) -> DatasetView:
@@ -274,10 +276,10 @@ class Comparison:
 
     def formatted_table(self) -> list[dict[str, str]]:
         """The per-model table as display strings ("-" where a metric does not apply)."""
-        def pct(x):
+        def pct(x: float | None) -> str:
             return f"{x * 100:.1f}%" if x is not None else "-"
 
-        def num(x):
+        def num(x: float | None) -> str:
             return f"{x:.3f}" if x is not None else "-"
 
         return [{"model": r["model"], "accuracy": pct(r["accuracy"]),

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from bakeoff.errors import LabelErrorsError
 
@@ -65,7 +66,7 @@ class ModelProbabilities:
 
     field: str
     classes: list[str]
-    probs: np.ndarray
+    probs: npt.NDArray[np.float64]
 
 
 def model_probabilities(collection: SampleCollection, field: str) -> ModelProbabilities | str:
@@ -86,15 +87,18 @@ def model_probabilities(collection: SampleCollection, field: str) -> ModelProbab
     return ModelProbabilities(field, list(classes), probs)
 
 
-def to_distribution(logits: np.ndarray, kind: str) -> np.ndarray:
+def to_distribution(logits: npt.NDArray[np.float64], kind: str) -> npt.NDArray[np.float64]:
     """Rows of logits to rows of probabilities that sum to 1: softmax, or sigmoids scaled to sum to 1."""
     if kind == "sigmoid":
         logits = -np.logaddexp(0.0, -logits)  # log sigmoid: normalized like softmax, it cannot underflow to 0/0
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
+    # typed locals: numpy's stubs type a reduction with keepdims as Any
+    peak: npt.NDArray[np.float64] = logits.max(axis=1, keepdims=True)
+    shifted = np.exp(logits - peak)
+    totals: npt.NDArray[np.float64] = shifted.sum(axis=1, keepdims=True)
+    return shifted / totals
 
 
-def mean_probabilities(models: Sequence[ModelProbabilities]) -> tuple[np.ndarray, list[str]]:
+def mean_probabilities(models: Sequence[ModelProbabilities]) -> tuple[npt.NDArray[np.float64], list[str]]:
     """``(probs, classes)``: per class, the mean over the models that scored it (NaN where none did)."""
     classes = sorted(set().union(*(m.classes for m in models)))
     index = {c: k for k, c in enumerate(classes)}
@@ -109,7 +113,8 @@ def mean_probabilities(models: Sequence[ModelProbabilities]) -> tuple[np.ndarray
         return np.where(count > 0, total / count, np.nan), classes
 
 
-def out_of_class_scores(labels: Sequence[str], probs: np.ndarray, classes: Sequence[str]) -> np.ndarray:
+def out_of_class_scores(labels: Sequence[str], probs: npt.NDArray[np.float64],
+                        classes: Sequence[str]) -> npt.NDArray[np.float64]:
     """Per sample, the fraction of samples labelled otherwise that look more like its label; NaN where unjudged.
 
     A sample is not judged when its label is none of ``classes``, when it has
@@ -130,7 +135,7 @@ def out_of_class_scores(labels: Sequence[str], probs: np.ndarray, classes: Seque
     return scores
 
 
-def suggested_labels(labels: Sequence[str], probs: np.ndarray, classes: Sequence[str]) -> list[str | None]:
+def suggested_labels(labels: Sequence[str], probs: npt.NDArray[np.float64], classes: Sequence[str]) -> list[str | None]:
     """Per sample, the most probable class other than its label (None without probabilities)."""
     masked = np.where(np.isnan(probs), -np.inf, probs)
     index = {c: k for k, c in enumerate(classes)}
@@ -145,8 +150,8 @@ def suggested_labels(labels: Sequence[str], probs: np.ndarray, classes: Sequence
 class LabelErrorScores:
     """Scores of every sample of a comparison, with the models they came from."""
 
-    scores: np.ndarray                # NaN where a sample is not judged
-    own: np.ndarray                   # the mean probability of each sample's label (ties are ranked by it)
+    scores: npt.NDArray[np.float64]   # NaN where a sample is not judged
+    own: npt.NDArray[np.float64]      # the mean probability of each sample's label (ties are ranked by it)
     suggested: list[str | None]
     models: list[str]                 # the fields whose logits were used
     left_out: dict[str, str]          # field -> why its predictions could not be used

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bakeoff.evaluation.plots import accuracy_figure, confusion_matrix_figure, figure_to_png, reliability_figure
 
 if TYPE_CHECKING:
+    from bakeoff.core.sample import Sample
     from bakeoff.evaluation.classification import ClassificationResults
     from bakeoff.evaluation.compare import Comparison
 
@@ -39,9 +41,9 @@ def _thumbnail(filepath: str, size: int = 140) -> str | None:
     from bakeoff.media.files import local_or_buffer
 
     try:
-        with Image.open(local_or_buffer(filepath)) as image:
-            image.draft("RGB", (size * 2, size * 2))
-            image = ImageOps.exif_transpose(image).convert("RGB")
+        with Image.open(local_or_buffer(filepath)) as source:
+            source.draft("RGB", (size * 2, size * 2))
+            image = ImageOps.exif_transpose(source).convert("RGB")
             image.thumbnail((size, size))
             buffer = io.BytesIO()
             image.save(buffer, format="JPEG", quality=80)
@@ -50,7 +52,7 @@ def _thumbnail(filepath: str, size: int = 140) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _gallery(samples, caption) -> str:
+def _gallery(samples: Iterable[Sample], caption: Callable[[Sample], str]) -> str:
     """Thumbnails; ``caption(sample)`` returns the caption's HTML (escape what it quotes)."""
     tiles = []
     for sample in samples:
@@ -72,7 +74,7 @@ def _write(path: str, text: str) -> str:
     return str(target)
 
 
-def _report_table(report: dict) -> str:
+def _report_table(report: Mapping[str, Any]) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(str(name))}</td><td>{v['precision']:.3f}</td><td>{v['recall']:.3f}</td>"
         f"<td>{v['f1-score']:.3f}</td><td>{int(v['support'])}</td></tr>"
@@ -92,7 +94,7 @@ def write_results_report(results: ClassificationResults, path: str) -> str:
     return _write(path, _page(f"Evaluation of {results.pred_field} against {results.gt_field}", body))
 
 
-def _label_errors_section(comparison: Comparison, given_label, max_thumbnails: int) -> str:
+def _label_errors_section(comparison: Comparison, given_label: Callable[[Sample], str], max_thumbnails: int) -> str:
     """The likely label errors: how they were looked for and the suspects, or why they could not be."""
     from bakeoff.errors import LabelErrorsError
 
@@ -106,9 +108,12 @@ def _label_errors_section(comparison: Comparison, given_label, max_thumbnails: i
            f"labelled otherwise ({info['method']}, from the logits of {', '.join(info['models'])}{left_out}); "
            "the score is that fraction, the suggestion the models' most probable other class.")
     suspects = comparison.likely_label_errors().limit(max_thumbnails)
-    return (f"<h2>Likely label errors ({len(errors)})</h2><p>{html.escape(how)}</p>"
-            + _gallery(suspects, lambda s: html.escape(f"labelled {given_label(s)}; models say "
-                                                       f"{errors[s.id][0]} (score {errors[s.id][1]:.2f})")))
+
+    def caption(sample: Sample) -> str:
+        suggested, score = errors[str(sample.id)]  # the view's samples are stored: they have ids
+        return html.escape(f"labelled {given_label(sample)}; models say {suggested} (score {score:.2f})")
+
+    return f"<h2>Likely label errors ({len(errors)})</h2><p>{html.escape(how)}</p>" + _gallery(suspects, caption)
 
 
 def write_comparison_report(comparison: Comparison, path: str, max_thumbnails: int = 24) -> str:
@@ -123,7 +128,7 @@ def write_comparison_report(comparison: Comparison, path: str, max_thumbnails: i
         for p in comparison.pairs)
     pair_table = ("<table><tr><th>pair</th><th>agreement</th><th>A right, B wrong</th><th>A wrong, B right</th>"
                   f"<th>McNemar p</th></tr>{pairs}</table>") if pairs else ""
-    charts = [_img(figure_to_png(accuracy_figure(comparison.table)), "accuracy"),
+    charts = [_img(figure_to_png(accuracy_figure(comparison.table, level=comparison.confidence_level)), "accuracy"),
               _img(figure_to_png(reliability_figure({m: r.calibration() for m, r in comparison.results.items()})),
                    "reliability diagrams")]
     matrices = "".join(
@@ -132,11 +137,12 @@ def write_comparison_report(comparison: Comparison, path: str, max_thumbnails: i
         for m, r in comparison.results.items())
     gt = comparison.gt_field
 
-    def label_of(sample, field):
+    def label_of(sample: Sample, field: str) -> str:
         value = sample[field]
-        return value.label if value is not None and value.label is not None else "(none)"
+        label: str | None = None if value is None else value.label
+        return "(none)" if label is None else label
 
-    def what_each_said(sample):  # the truth, then every model's answer: all of them wrong here
+    def what_each_said(sample: Sample) -> str:  # the truth, then every model's answer: all of them wrong here
         said = "".join(f"<br>{html.escape(m)}: <span class='wrong'>{html.escape(label_of(sample, m))}</span>"
                        for m in comparison.models)
         return f"truth: {html.escape(label_of(sample, gt))}{said}"
