@@ -9,11 +9,13 @@ always come out in the view's order.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 from bakeoff.errors import UnknownFieldError, brief, suggest
@@ -129,14 +131,33 @@ class QueryBuilder:
         self.order = [key for expr, desc in keys for key in self.compiler.sort_keys(expr, bool(desc))]
 
     def sort_by_position(self, path: str, values: Sequence[Any]) -> None:
-        """Order by the position of each row's ``path`` value in ``values`` (others last)."""
+        """Order by the position of each row's ``path`` value in ``values``: its first position, others last.
+
+        Text values (sample ids: ``select(ids, ordered=True)``, a similarity search's order) are a table
+        of (value, position) joined on the value: ``json_each`` on SQLite, ``unnest ... WITH ORDINALITY``
+        on PostgreSQL. A CASE with one branch per value compared every row with every value: reading a
+        view of 20k ordered ids took 12 s.
+        """
         if not values:
             return
         if self.limit is not None or self.offset is not None:
             self._wrap()
         column = self._resolve(path)[0]
-        position = sa.case({v: i for i, v in enumerate(values)}, value=column, else_=len(values))
-        self.order = [(position, False)]
+        first = list(dict.fromkeys(values))  # a repeated value keeps its first position
+        if not all(isinstance(v, str) for v in first):
+            position: ColumnElement[Any] = sa.case({v: i for i, v in enumerate(first)},
+                                              value=column, else_=len(first))
+            self.order = [(position, False)]
+            return
+        positions: sa.FromClause
+        if self.dialect == "postgresql":
+            array = sa.cast(sa.literal(first, ARRAY(sa.Text)), ARRAY(sa.Text))
+            positions = sa.func.unnest(array).table_valued("value", with_ordinality="position").render_derived("positions")
+        else:
+            each = sa.func.json_each(sa.literal(json.dumps(first))).table_valued("key", "value")
+            positions = sa.select(each.c.value.label("value"), each.c.key.label("position")).subquery("positions")
+        self.source = self.source.outerjoin(positions, positions.c.value == column)
+        self.order = [(sa.func.coalesce(positions.c.position, len(first)), False)]
 
     def shuffle(self, seed: int | None) -> int:
         if self.limit is not None or self.offset is not None:

@@ -56,3 +56,23 @@ def test_a_sample_that_stops_matching_during_iteration_is_left_out():
         seen.append(sample.id)
     assert last not in seen
     assert len(seen) == N - 1
+
+
+def test_select_ordered_keeps_the_first_position_of_a_repeated_id_and_leaves_unknown_ids_out():
+    dataset = _dataset()
+    ids = dataset.values("id")
+    view = dataset.select([ids[3], ids[1], ids[3], "5f0000000000000000000000", ids[2000]], ordered=True)
+    assert view.values("id") == [ids[3], ids[1], ids[2000]]
+    assert [s.id for s in view] == [ids[3], ids[1], ids[2000]]
+    assert len(view) == 3
+    assert view.skip(1).limit(1).values("id") == [ids[1]]
+    assert view.count_values("gt.label") == dataset.select([ids[3], ids[1], ids[2000]]).count_values("gt.label")
+
+
+def test_select_ordered_of_many_ids_reads_in_their_order():
+    dataset = _dataset()
+    ids = dataset.values("id")[::-1]
+    view = dataset.select(ids, ordered=True)
+    assert view.values("id") == ids
+    assert view.match(F("n") > 500).values("id") == [i for i, n in zip(ids, dataset.values("n")[::-1]) if n > 500]
+    assert view.limit(5).sort_by("n").values("n") == sorted(dataset.values("n")[::-1][:5])
