@@ -280,8 +280,10 @@ class Quantiles(Aggregation):
     def __init__(self, field_or_expr, quantiles: float | list[float]) -> None:
         super().__init__(field_or_expr)
         self.quantiles = quantiles
-        self._scalar = isinstance(quantiles, str | bytes) or not isinstance(quantiles, Iterable)
-        self._list = [quantiles] if self._scalar else list(quantiles)
+        if isinstance(quantiles, Iterable) and not isinstance(quantiles, str | bytes):
+            self._scalar, self._list = False, list(quantiles)
+        else:
+            self._scalar, self._list = True, [quantiles]
         if not all(isinstance(q, numbers.Real) and not isinstance(q, bool) and 0 <= q <= 1 for q in self._list):
             raise InvalidOptionError(f"quantiles must be numbers in [0, 1], got {brief(quantiles)}; "
                                      "e.g. quantiles('x', 0.5) or quantiles('x', [0.25, 0.5, 0.75])")

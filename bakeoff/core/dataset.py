@@ -30,7 +30,6 @@ from bakeoff.core.collection import SampleCollection
 from bakeoff.core.dataset_extras import DatasetProperties, SavedViewsAndIndexes
 from bakeoff.core.field_management import FieldManagement
 from bakeoff.core.fields import Field, infer_field
-from bakeoff.core.live_samples import LiveSamples
 from bakeoff.core.sample import Sample
 from bakeoff.core.schema import (
     DEFAULT_FIELDS,
@@ -41,7 +40,6 @@ from bakeoff.core.schema import (
 )
 from bakeoff.errors import (
     DatasetExistsError,
-    DatasetNotFoundError,
     FieldError,
     FieldTypeError,
     InvalidDatasetNameError,
@@ -52,7 +50,7 @@ from bakeoff.errors import (
 )
 from bakeoff.storage import catalog
 from bakeoff.storage import samples as store
-from bakeoff.storage.engine import get_engine, in_write, lock_for_reading, read, try_write, write
+from bakeoff.storage.engine import get_engine, read, try_write, write
 from bakeoff.storage.identifiers import check_field_path
 
 logger = logging.getLogger(__name__)
@@ -99,7 +97,7 @@ def _register_exit_cleanup(uri: str) -> None:
     atexit.register(cleanup)
 
 
-class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetProperties, SampleCollection):
+class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties):
     """A named collection of samples stored in bakeoff's database.
 
     Non-persistent datasets (the default) are deleted when the process that
@@ -107,6 +105,9 @@ class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetPropert
 
     There is one ``Dataset`` object per dataset and one :class:`Sample` object per
     sample in a process (weakly held): ``dataset[id] is sample``.
+
+    The class is put together from parts (:mod:`bakeoff.core.dataset_base` says which); the
+    public API is the same whichever part holds a method.
     """
 
     #: samples read from the dataset itself are its live objects; a view's are separate (FiftyOne's SampleView)
@@ -118,18 +119,18 @@ class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetPropert
         self._deleted = False
         if _row is None:
             _row = self._create(name, persistent, overwrite)
-        self._id: str = _row.id
-        self._name: str = _row.name
-        self._persistent: bool = bool(_row.persistent)
-        self._table_name: str = _row.samples_table
-        self._created_at: datetime = _row.created_at
-        self._last_loaded_at: datetime = _row.last_loaded_at
-        self._synced: tuple[Schema, sa.Table] | None = None  # (schema, table) of the last schema version read
-        self._info: dict[str, Any] | None = None
-        self._properties: dict[str, Any] | None = None  # classes, default_classes, description (DatasetProperties)
-        # id -> the one in-memory Sample of that id; weak, so samples nobody holds are freed
-        self._samples: weakref.WeakValueDictionary[str, Sample] = weakref.WeakValueDictionary()
-        self._samples_lock = threading.Lock()  # App threads share datasets and their samples
+        # the attributes every part of a dataset shares: see DatasetBase
+        self._id = _row.id
+        self._name = _row.name
+        self._persistent = bool(_row.persistent)
+        self._table_name = _row.samples_table
+        self._created_at = _row.created_at
+        self._last_loaded_at = _row.last_loaded_at
+        self._synced = None
+        self._info = None
+        self._properties = None
+        self._samples = weakref.WeakValueDictionary()
+        self._samples_lock = threading.Lock()
         with _instances_lock:
             _instances[(self._uri, self._id)] = self
 
@@ -226,8 +227,7 @@ class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetPropert
             with read(self._engine) as conn:
                 row = catalog.get_dataset(conn, id=self._id)
             if row is None:  # deleted by another process
-                self._deleted = True
-                self._check_alive()
+                raise self._gone()
             self._info = dict(row.info or {})
         return self._info
 
@@ -252,11 +252,6 @@ class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetPropert
         self.info.update(values)
         self.save()
 
-    def _has_samples(self) -> bool:
-        _, table = self._sync()
-        with read(self._engine) as conn:
-            return conn.execute(sa.select(table.c.id).limit(1)).first() is not None
-
     @property
     def deleted(self) -> bool:
         return self._deleted
@@ -268,34 +263,6 @@ class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetPropert
             catalog.drop_dataset(conn, self._id, self._table_name)
         self._deleted = True
         self._detach_samples(None)
-
-    def _check_alive(self) -> None:
-        if self._deleted:
-            raise DatasetNotFoundError(f"dataset {self._name!r} is deleted")
-
-    def _sync(self) -> tuple[Schema, sa.Table]:
-        """The schema and table as of the current read's snapshot (re-read when another process changed them).
-
-        Called inside a :func:`~bakeoff.storage.engine.read`, the schema comes from
-        the same snapshot as the rows the caller then reads: a field another process
-        adds or drops meanwhile is either there for the whole read or not at all.
-        Threads share this object (the App): each gets the pair for its own snapshot.
-        """
-        self._check_alive()
-        with read(self._engine) as conn:
-            present = lock_for_reading(conn, self._table_name)
-            row = catalog.get_dataset(conn, id=self._id)
-            if row is None or not present:
-                self._deleted = True
-                raise DatasetNotFoundError(f"dataset {self._name!r} is deleted")
-            self._name, self._persistent = row.name, bool(row.persistent)
-            cached = self._synced
-            if cached is None or cached[0].version != row.schema_version or in_write(conn):
-                schema = Schema.from_catalog(catalog.field_rows(conn, self._id), row.schema_version)
-                cached = (schema, store.build_table(self._table_name, schema.columns()))
-                if not in_write(conn):  # an uncommitted schema may yet be rolled back: never cache it
-                    self._synced = cached  # one assignment: other threads see the old pair or the new one
-        return cached
 
     def reload(self) -> None:
         """Re-read the dataset and its in-memory samples from the database (unsaved edits are dropped).
@@ -366,14 +333,14 @@ class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetPropert
 
     def _expand_schema(self, samples: Sequence[Sample], expand_schema: bool) -> None:
         schema, _ = self._sync()
-        new: dict[str, Field | None] = {}
+        inferred: dict[str, Field | None] = {}
         for sample in samples:
             for name, value in sample._data.items():
-                if name in schema.fields or (new.get(name) is not None):
+                if name in schema.fields or (inferred.get(name) is not None):
                     continue
-                new[name] = infer_field(value)
+                inferred[name] = infer_field(value)
         # a new field whose every value is None is left out, as FiftyOne does: its type cannot be inferred
-        new = {n: f for n, f in new.items() if f is not None}
+        new = {n: f for n, f in inferred.items() if f is not None}
         if new and not expand_schema:
             raise UnknownFieldError(f"samples have fields {list(new)} that the dataset lacks; pass expand_schema=True")
         self._add_fields(new)
@@ -391,8 +358,10 @@ class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetPropert
         head, _, sub = field.partition(".")
         if head in READONLY_FIELDS:
             raise FieldError(f"field {head!r} is set by bakeoff and cannot be assigned")
+        keys: list[Any]  # sample ids or row numbers
         if isinstance(values, Mapping):
             keys, vals, key = list(values.keys()), list(values.values()), "id"
+            affected = self._live_samples(keys)
         else:
             vals = list(values)
             keys = rowids()
@@ -402,7 +371,7 @@ class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetPropert
                     f"set_values({field!r}, ...) got {len(vals)} values for {len(keys)} samples; "
                     "pass one value per sample in collection order, or a dict {sample_id: value}"
                 )
-        affected = self._live_samples(keys) if key == "id" else self._live_in(collection or self)
+            affected = self._live_in(collection or self)
         schema, _ = self._sync()
         if head not in schema.fields:
             if sub:
@@ -465,6 +434,10 @@ class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetPropert
 
     def _save_sample(self, sample: Sample, changed: Iterable[str]) -> None:
         """Write the ``changed`` fields of ``sample`` (and its ``last_modified_at``)."""
+        sample_id = sample.id
+        if sample_id is None:  # deleted by another thread since save() looked
+            raise SampleNotFoundError(f"the sample is no longer in dataset {self._name!r}; add it again with "
+                                      "dataset.add_sample(sample)")
         names = [n for n in changed if n not in READONLY_FIELDS]
         new = [n for n in names if n not in self._sync()[0].fields]
         if new:
@@ -472,7 +445,7 @@ class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetPropert
         schema, table = self._sync()
         names = [n for n in names if n in schema.fields]
         now = catalog.utcnow()
-        row: dict[str, Any] = {"id": sample.id, "last_modified_at": now}
+        row: dict[str, Any] = {"id": sample_id, "last_modified_at": now}
         for name in names:
             field = schema.fields[name]
             field.path = name
@@ -481,13 +454,14 @@ class Dataset(LiveSamples, FieldManagement, SavedViewsAndIndexes, DatasetPropert
             store.update_rows(conn, table, "id", [row])
         sample._data["last_modified_at"] = now
         if sample._view_fields is not None:  # a view's sample: the dataset's object of that id follows
-            self._refresh_samples(self._live_samples([sample.id]))
+            self._refresh_samples(self._live_samples([sample_id]))
 
     def delete_samples(self, samples_or_ids: Iterable[Sample | str]) -> None:
         """Delete samples (objects or ids) from the dataset."""
         if isinstance(samples_or_ids, str | Sample):
             samples_or_ids = [samples_or_ids]
-        ids = [s.id if isinstance(s, Sample) else s for s in samples_or_ids]
+        given = (s.id if isinstance(s, Sample) else s for s in samples_or_ids)
+        ids = [i for i in given if i is not None]  # a sample in no dataset has no row to delete
         _, table = self._sync()
         with write(self._engine) as conn:
             store.delete_rows(conn, table, ids)

@@ -1,9 +1,10 @@
-"""Saved views, indexes and persisted dataset properties (mixed into :class:`~bakeoff.core.dataset.Dataset`)."""
+"""Saved views, indexes and persisted dataset properties (parts of :class:`~bakeoff.core.dataset.Dataset`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bakeoff.core.dataset_base import DatasetBase
 from bakeoff.core.schema import DEFAULT_FIELDS
 from bakeoff.errors import (
     FieldError,
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 SAVED_VIEW = "saved_view"
 
 
-class SavedViewsAndIndexes:
+class SavedViewsAndIndexes(DatasetBase):
     """``save_view``/``load_saved_view``/... and ``create_index``/``list_indexes``/``drop_index``."""
 
     # -- saved views ----------------------------------------------------------------------
@@ -36,7 +37,7 @@ class SavedViewsAndIndexes:
         if not isinstance(name, str) or not name.strip():
             raise InvalidOptionError(f"invalid saved view name {brief(name)}: use a non-empty string")
         if view._root() != self:
-            raise InvalidViewError(f"this view belongs to dataset {view._root().name!r}, not {self.name!r}")
+            raise InvalidViewError(f"this view belongs to dataset {view._root().name!r}, not {self._name!r}")
         with write(self._engine) as conn:
             if catalog.get_run(conn, self._id, SAVED_VIEW, name) is not None and not overwrite:
                 raise SavedViewExistsError(f"saved view {name!r} already exists; pass overwrite=True to replace it")
@@ -53,9 +54,9 @@ class SavedViewsAndIndexes:
         if row is None:
             names = self.list_saved_views()
             raise SavedViewNotFoundError(
-                f"dataset {self.name!r} has no saved view {name!r}.{suggest(name, names)} Saved views: {names}"
+                f"dataset {self._name!r} has no saved view {name!r}.{suggest(name, names)} Saved views: {names}"
             )
-        view = DatasetView(self, [ViewStage.from_dict(s) for s in row.config["stages"]], name=name)
+        view = DatasetView(self._root(), [ViewStage.from_dict(s) for s in row.config["stages"]], name=name)
         view._builder()
         return view
 
@@ -72,7 +73,7 @@ class SavedViewsAndIndexes:
 
     def delete_saved_view(self, name: str) -> None:
         if not self.has_saved_view(name):
-            raise SavedViewNotFoundError(f"dataset {self.name!r} has no saved view {name!r}")
+            raise SavedViewNotFoundError(f"dataset {self._name!r} has no saved view {name!r}")
         with write(self._engine) as conn:
             catalog.delete_run(conn, self._id, SAVED_VIEW, name)
 
@@ -106,7 +107,7 @@ class SavedViewsAndIndexes:
 PROPERTIES = ("dataset_properties", "properties")  # (run type, key) of the record that holds them
 
 
-class DatasetProperties:
+class DatasetProperties(DatasetBase):
     """``classes``, ``default_classes``, ``description``, ``tags`` and ``media_type``, saved with the dataset
     as in FiftyOne.
 

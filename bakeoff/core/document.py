@@ -69,7 +69,7 @@ class EmbeddedDocument:
                 return False
         return True
 
-    __hash__ = None  # mutable
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable; mypy's false positive: python/mypy#4266
 
     def __repr__(self) -> str:
         parts = []
@@ -129,7 +129,7 @@ def copy_value(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, EmbeddedDocument):
-        out = kind.__new__(kind)
+        out = type(value).__new__(type(value))
         for name in value._fields:
             object.__setattr__(out, name, copy_value(getattr(value, name)))
         return out

@@ -79,34 +79,43 @@ class ViewExpression:
 
     __slots__ = ("op", "args", "_depth", "_size")
 
-    def __init__(self, op: str, args: tuple = ()) -> None:
+    #: what :mod:`bakeoff.storage.compiler` reads (its ``ExpressionNode``): the op, e.g. ``"eq"``, ``"field"``,
+    #: ``"literal"``, and its arguments: expressions, or the plain value of a field path or literal
+    op: str
+    args: tuple[Any, ...]
+    #: how deep the expression nests and how many terms it holds (checked against MAX_DEPTH, MAX_NODES)
+    _depth: int
+    _size: int
+
+    def __init__(self, op: str, args: tuple[Any, ...] = ()) -> None:
         args = _check_args(op, tuple(args))
         depth, size = _measure(op, args)
         for name, value in (("op", op), ("args", args), ("_depth", depth), ("_size", size)):
             object.__setattr__(self, name, value)
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         raise UnknownAttributeError(f"view expressions are immutable: build a new one instead of setting {name!r}")
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         raise TypeError(
             "a view expression has no truth value: combine expressions with & (and), | (or) and ~ (not) "
             "instead of `and`, `or`, `not`, and wrap each comparison in parentheses, "
             "e.g. (F('a') == True) & (F('b') > 0.5)"
         )
 
-    __hash__ = None  # == builds an expression, so expressions are not hashable
+    # == builds an expression, so expressions are not hashable (mypy's false positive: python/mypy#4266)
+    __hash__ = None  # type: ignore[assignment]
 
     def __copy__(self) -> ViewExpression:
         """A new, equal expression (as FiftyOne's ``copy.copy(F("x") > 1)``); it shares the arguments."""
         return self._rebuilt(self.args)
 
-    def __deepcopy__(self, memo: dict) -> ViewExpression:
+    def __deepcopy__(self, memo: dict[int, Any]) -> ViewExpression:
         import copy
 
         return self._rebuilt(copy.deepcopy(self.args, memo))
 
-    def _rebuilt(self, args: tuple) -> ViewExpression:
+    def _rebuilt(self, args: tuple[Any, ...]) -> ViewExpression:
         # the slots are set directly: __setattr__ refuses, and args were checked when self was built
         new = type(self).__new__(type(self))
         for name, value in (("op", self.op), ("args", args), ("_depth", self._depth), ("_size", self._size)):
@@ -114,37 +123,37 @@ class ViewExpression:
         return new
 
     # -- comparisons and logic ------------------------------------------------------------
-    def __eq__(self, other):  # type: ignore[override]
+    def __eq__(self, other: Any) -> ViewExpression:  # type: ignore[override]  # an expression, not a bool
         return ViewExpression("eq", (self, to_expr(other)))
 
-    def __ne__(self, other):  # type: ignore[override]
+    def __ne__(self, other: Any) -> ViewExpression:  # type: ignore[override]  # an expression, not a bool
         return ViewExpression("ne", (self, to_expr(other)))
 
-    def __lt__(self, other):
+    def __lt__(self, other: Any) -> ViewExpression:
         return ViewExpression("lt", (self, to_expr(other)))
 
-    def __le__(self, other):
+    def __le__(self, other: Any) -> ViewExpression:
         return ViewExpression("le", (self, to_expr(other)))
 
-    def __gt__(self, other):
+    def __gt__(self, other: Any) -> ViewExpression:
         return ViewExpression("gt", (self, to_expr(other)))
 
-    def __ge__(self, other):
+    def __ge__(self, other: Any) -> ViewExpression:
         return ViewExpression("ge", (self, to_expr(other)))
 
-    def __and__(self, other):
+    def __and__(self, other: Any) -> ViewExpression:
         return ViewExpression.all([self, to_expr(other)])
 
-    def __rand__(self, other):
+    def __rand__(self, other: Any) -> ViewExpression:
         return ViewExpression.all([to_expr(other), self])
 
-    def __or__(self, other):
+    def __or__(self, other: Any) -> ViewExpression:
         return ViewExpression.any([self, to_expr(other)])
 
-    def __ror__(self, other):
+    def __ror__(self, other: Any) -> ViewExpression:
         return ViewExpression.any([to_expr(other), self])
 
-    def __invert__(self):
+    def __invert__(self) -> ViewExpression:
         return ViewExpression("not", (self,))
 
     @staticmethod
@@ -158,40 +167,40 @@ class ViewExpression:
         return _combine("and", exprs, empty=True)
 
     # -- arithmetic -----------------------------------------------------------------------
-    def __add__(self, other):
+    def __add__(self, other: Any) -> ViewExpression:
         return ViewExpression("add", (self, to_expr(other)))
 
-    def __radd__(self, other):
+    def __radd__(self, other: Any) -> ViewExpression:
         return ViewExpression("add", (to_expr(other), self))
 
-    def __sub__(self, other):
+    def __sub__(self, other: Any) -> ViewExpression:
         return ViewExpression("sub", (self, to_expr(other)))
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Any) -> ViewExpression:
         return ViewExpression("sub", (to_expr(other), self))
 
-    def __mul__(self, other):
+    def __mul__(self, other: Any) -> ViewExpression:
         return ViewExpression("mul", (self, to_expr(other)))
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Any) -> ViewExpression:
         return ViewExpression("mul", (to_expr(other), self))
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Any) -> ViewExpression:
         return ViewExpression("div", (self, to_expr(other)))
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Any) -> ViewExpression:
         return ViewExpression("div", (to_expr(other), self))
 
-    def __mod__(self, other):
+    def __mod__(self, other: Any) -> ViewExpression:
         return ViewExpression("mod", (self, to_expr(other)))
 
-    def __rmod__(self, other):
+    def __rmod__(self, other: Any) -> ViewExpression:
         return ViewExpression("mod", (to_expr(other), self))
 
-    def __neg__(self):
+    def __neg__(self) -> ViewExpression:
         return ViewExpression("neg", (self,))
 
-    def __abs__(self):
+    def __abs__(self) -> ViewExpression:
         return ViewExpression("abs", (self,))
 
     def abs(self) -> ViewExpression:

@@ -1,4 +1,4 @@
-"""Adding, describing, renaming and deleting a dataset's fields (mixed into :class:`Dataset`)."""
+"""Adding, describing, renaming and deleting a dataset's fields (a part of :class:`~bakeoff.core.dataset.Dataset`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bakeoff.core.fields import EmbeddedDocumentField, Field, infer_field
+from bakeoff.core.live_samples import LiveSamples
 from bakeoff.core.schema import PROTECTED_FIELDS, Schema, catalog_rows, field_columns
 from bakeoff.errors import FieldError, FieldTypeError, UnknownFieldError, brief, suggest
 from bakeoff.storage import catalog
@@ -31,8 +32,8 @@ def auto_indexed_columns(path: str, field: Field) -> list[str]:
     return []
 
 
-class FieldManagement:
-    """Field operations of a dataset; relies on ``_sync()``, ``_engine`` and ``_id``.
+class FieldManagement(LiveSamples):
+    """Field operations of a dataset; a change of fields reaches its live samples.
 
     Every schema change is one transaction that alters the samples table and
     the catalog together, and bumps the dataset's schema version so other
@@ -53,7 +54,7 @@ class FieldManagement:
         field = type(template).__new__(type(template))
         field.__dict__.update(template.__dict__)
         field.path = path
-        field._dataset = self
+        field._dataset = self._root()
         field.description, info = schema.info.get(path, (None, None))
         field.info = dict(info) if info else None
         return field

@@ -12,30 +12,36 @@ persisted with :meth:`Field.save`::
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from bakeoff.errors import FieldError, FieldTypeError
+from bakeoff.errors import FieldError, FieldTypeError, StorageError, brief
 from bakeoff.storage.engine import dumps_json
 
 if TYPE_CHECKING:
+    from bakeoff.core.dataset import Dataset
     from bakeoff.core.document import EmbeddedDocument
 
 FIELD_TYPES: dict[str, type[Field]] = {}
+
+T = TypeVar("T")
 
 
 class Field:
     """Base class of field types."""
 
     kind: str | None = None
+    #: why values cannot be written to this field (a path read across the documents of a list), else None
+    read_only: str | None = None
 
     def __init__(self, description: str | None = None, info: dict | None = None, **_: Any) -> None:
         self.description = description
         self.info = info
         self.path: str | None = None
-        self._dataset = None
+        self._dataset: Dataset | None = None  # set on the copies dataset.get_field() returns, for save()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -65,7 +71,7 @@ class Field:
         return {"ftype": type(self).__name__, "embedded_doc_type": None, "subfield": None, "kind": self.kind}
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.to_catalog() == other.to_catalog()  # type: ignore[union-attr]
+        return type(self) is type(other) and self.to_catalog() == other.to_catalog()
 
     def __hash__(self) -> int:
         return hash(tuple(self.to_catalog().items()))
@@ -251,12 +257,24 @@ def field_from_catalog(ftype: str, embedded_doc_type: str | None, subfield: str 
     """Rebuild a field object from its catalog row."""
     from bakeoff.core.document import DOCUMENT_TYPES
 
-    cls = FIELD_TYPES[ftype]
+    cls = _known(FIELD_TYPES, ftype, "field type")
     if cls is EmbeddedDocumentField:
-        return EmbeddedDocumentField(DOCUMENT_TYPES[embedded_doc_type])
+        return EmbeddedDocumentField(_known(DOCUMENT_TYPES, embedded_doc_type, "document type"))
     if cls is ListField:
-        return ListField(FIELD_TYPES[subfield]() if subfield else None)
+        return ListField(_known(FIELD_TYPES, subfield, "field type")() if subfield else None)
     return cls()
+
+
+def _known(types: Mapping[str, T], name: str | None, what: str) -> T:
+    """The class a catalog row names, else :class:`~bakeoff.errors.StorageError`."""
+    found = None if name is None else types.get(name)
+    if found is None:
+        raise StorageError(
+            f"the dataset's catalog names the {what} {brief(name)}, which this bakeoff does not define: a newer "
+            "bakeoff wrote it, or a script that defined its own document class; upgrade bakeoff, or import "
+            "that class before loading the dataset"
+        )
+    return found
 
 
 def infer_field(value: Any) -> Field | None:
@@ -282,7 +300,8 @@ def infer_field(value: Any) -> Field | None:
     if isinstance(value, np.ndarray) and value.ndim == 1 and np.issubdtype(value.dtype, np.number):
         return VectorField()
     if isinstance(value, list | tuple | set):
-        subs = {type(infer_field(v)) for v in value if v is not None}
+        inferred = [infer_field(v) for v in value if v is not None]
+        subs = {type(f) for f in inferred if f is not None}
         if subs == {IntField, FloatField}:  # as FiftyOne: ints and floats make a list of floats
             subs = {FloatField}
         return ListField(subs.pop()() if len(subs) == 1 and subs <= _SCALARS else None)

@@ -15,8 +15,8 @@ from bakeoff.core.fields import StringField
 from bakeoff.core.labels import Classification
 from bakeoff.core.metadata import read_metadata
 from bakeoff.core.sample import Sample
-from bakeoff.core.schema import flatten
-from bakeoff.errors import DatasetImportError, ImageDecodeError, InvalidOptionError, brief
+from bakeoff.core.schema import DEFAULT_FIELDS, flatten
+from bakeoff.errors import DatasetImportError, FieldError, ImageDecodeError, InvalidOptionError, brief
 from bakeoff.storage import samples as store
 from bakeoff.storage.engine import read, write
 
@@ -174,11 +174,21 @@ def import_directory_tree(cls, dataset_dir, dataset_type, label_field, name, max
             f"unsupported dataset_type {dataset_type!r}; bakeoff imports "
             "bakeoff.types.ImageClassificationDirectoryTree"
         )
+    builtin = isinstance(label_field, str) and label_field in DEFAULT_FIELDS
+    if builtin or not isinstance(label_field, str):
+        raise FieldError(f"label_field must name a field for the labels, such as 'ground_truth'; got "
+                         f"{brief(label_field)}{', a built-in field' if builtin else ''}")
+
+    def labelled(path: str, label: str) -> Sample:
+        sample = Sample(path)
+        sample[label_field] = Classification(label=label)
+        return sample
+
     items, skipped = scan_directory_tree(dataset_dir, label_fn)
     items = select_items(items, max_samples, shuffle, seed)
     dataset = cls(name, persistent=persistent, overwrite=overwrite)
     try:
-        dataset.add_samples(Sample(path, **{label_field: Classification(label=label)}) for path, label in items)
+        dataset.add_samples(labelled(path, label) for path, label in items)
         if skipped:
             logger.info("skipped %s in the class folders of %s", describe_skipped(skipped), dataset_dir)
         source = os.fspath(dataset_dir)

@@ -166,7 +166,10 @@ class RunStore:
             catalog.delete_run(conn, self.dataset._id, self.run_type, key)
 
     def rename(self, old: str, new: str) -> None:
-        """Give the record ``old`` the key ``new``."""
+        """Give the record ``old`` the key ``new`` (nothing happens when there is no ``old``).
+
+        ``new`` must be free: check with :meth:`load` first, since a taken key fails in the database
+        (SQLAlchemy's ``IntegrityError``), not with a bakeoff error."""
         with write(self.dataset._engine) as conn:
             catalog.rename_run(conn, self.dataset._id, self.run_type, old, new)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.fields import EmbeddedDocumentField, FloatField, ListField, StringField, VectorField
 
@@ -25,6 +27,9 @@ class Classification(Label):
     """
 
     _fields = {"label": StringField(), "confidence": FloatField(), "logits": VectorField()}
+    label: str | None
+    confidence: float | None
+    logits: np.ndarray | None
 
     def __init__(self, label: str | None = None, confidence: float | None = None, logits: Any = None) -> None:
         super().__init__(label=label, confidence=confidence, logits=logits)
@@ -50,6 +55,8 @@ class Classifications(Label):
     """
 
     _fields = {"classifications": ListField(EmbeddedDocumentField(Classification)), "logits": VectorField()}
+    classifications: list[Classification] | None
+    logits: np.ndarray | None
 
     def __init__(self, classifications: list[Classification] | None = None, logits: Any = None) -> None:
         super().__init__(classifications=[] if classifications is None else classifications, logits=logits)

@@ -2,7 +2,7 @@
 document model), weakly held, so ``dataset[id] is sample`` and writes, reloads, field renames and
 deletions reach the objects a user holds.
 
-The mixin keeps ``self._samples`` (a ``WeakValueDictionary`` of id -> Sample) under
+The part keeps ``self._samples`` (a ``WeakValueDictionary`` of id -> Sample) under
 ``self._samples_lock``; :class:`~bakeoff.core.dataset.Dataset` creates both.
 """
 
@@ -12,32 +12,34 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bakeoff.core.collection import ITER_CHUNK
+from bakeoff.core.dataset_base import DatasetBase
 from bakeoff.core.sample import Sample
 from bakeoff.core.schema import Schema, unflatten
 from bakeoff.errors import SampleNotFoundError
 
 if TYPE_CHECKING:
+    from sqlalchemy import RowMapping
+
     from bakeoff.core.collection import SampleCollection
 
 
-class LiveSamples:
+class LiveSamples(DatasetBase):
     """The dataset's live sample objects: looked up, refreshed after writes, detached after deletes."""
 
     def _live_samples(self, ids: Iterable[str] | None = None) -> list[Sample]:
         """The sample objects someone holds (all, or those with these ids)."""
         with self._samples_lock:
             if ids is None:
-                found = list(self._samples.values())  # iterates under the dict's guard: a sample freed meanwhile waits
-            else:
-                found = [self._samples.get(i) for i in ids]
+                return list(self._samples.values())  # iterates under the dict's guard: a sample freed meanwhile waits
+            found = [self._samples.get(i) for i in ids]
         return [s for s in found if s is not None]
 
     def _live_in(self, collection: SampleCollection) -> list[Sample]:
         """The live samples that are in ``collection`` now (read before a write that may move them out)."""
-        live = self._live_samples()
-        if not live or collection is self:
-            return live
-        by_id = {s.id: s for s in live}
+        with self._samples_lock:
+            by_id = dict(self._samples.items())
+        if not by_id or collection is self:
+            return list(by_id.values())
         found: list[Sample] = []
         ids = list(by_id)
         for start in range(0, len(ids), ITER_CHUNK):
@@ -46,17 +48,19 @@ class LiveSamples:
 
     def _refresh_samples(self, samples: Sequence[Sample], missing_ok: bool = True) -> None:
         """Re-read these sample objects' fields (live ones, or view samples' shown fields) in place."""
-        samples = [s for s in samples if s.id is not None and s._dataset is self]
-        ids = list(dict.fromkeys(s.id for s in samples))
-        fresh: dict[str, dict[str, Any]] = {}
+        targets = [(sample.id, sample) for sample in samples if sample._dataset is self]
+        ids = list(dict.fromkeys(sample_id for sample_id, _ in targets if sample_id is not None))
+        fresh: dict[str | None, dict[str, Any]] = {}
         for start in range(0, len(ids), ITER_CHUNK):
             for sample in self.select(ids[start : start + ITER_CHUNK])._iter_samples(live=False):
                 fresh[sample.id] = sample._data
-        for sample in samples:
-            values = fresh.get(sample.id)
+        for sample_id, sample in targets:
+            if sample_id is None:
+                continue  # not stored (anymore): nothing to read
+            values = fresh.get(sample_id)
             if values is None:
                 if not missing_ok:
-                    raise SampleNotFoundError(f"sample {sample.id!r} is no longer in dataset {self.name!r}")
+                    raise SampleNotFoundError(f"sample {sample_id!r} is no longer in dataset {self._name!r}")
                 continue
             if sample._view_fields is not None:
                 values = {n: v for n, v in values.items() if n in sample._view_fields}
@@ -79,7 +83,7 @@ class LiveSamples:
             if missing:
                 object.__setattr__(sample, "_data", {**sample._data, **dict.fromkeys(missing)})
 
-    def _sample_from_row(self, schema: Schema, row: Mapping[str, Any], visible: list[str] | None = None,
+    def _sample_from_row(self, schema: Schema, row: Mapping[str, Any] | RowMapping, visible: list[str] | None = None,
                          live: bool = False) -> Sample:
         """The sample of ``row``: with ``live``, the dataset's one object for that id (made if nobody holds
         it; returned as it is if someone does, unsaved edits included, as FiftyOne); else a view's sample."""
@@ -91,8 +95,9 @@ class LiveSamples:
         values = {name: unflatten(name, field, row) for name, field in fields.items()}
         if values.get("tags") is None:
             values["tags"] = []
+        dataset = self._root()
         if not live:
-            return Sample._from_db(self, values, tuple(fields))
-        sample = Sample._from_db(self, values)
+            return Sample._from_db(dataset, values, tuple(fields))
+        sample = Sample._from_db(dataset, values)
         with self._samples_lock:  # another thread may have made it meanwhile: keep the first
             return self._samples.setdefault(row["id"], sample)

@@ -7,6 +7,7 @@ import mimetypes
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import IO
 
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.fields import IntField, StringField
@@ -23,6 +24,11 @@ class ImageMetadata(EmbeddedDocument):
         "height": IntField(),
         "num_channels": IntField(),
     }
+    size_bytes: int | None
+    mime_type: str | None
+    width: int | None
+    height: int | None
+    num_channels: int | None
 
     @classmethod
     def build_for(cls, filepath: str) -> ImageMetadata:
@@ -39,6 +45,7 @@ class ImageMetadata(EmbeddedDocument):
 
         from bakeoff.media.files import is_url, open_media
 
+        source: IO[bytes]
         with open_media(filepath) as f:
             if is_url(filepath):
                 data = f.read()

@@ -289,7 +289,8 @@ class Sample:
         return (self.id is not None and self.id == other.id and self._dataset is other._dataset
                 and self._view_fields is not None and other._view_fields is not None)
 
-    __hash__ = None  # as FiftyOne: samples are mutable, so they are not hashable
+    # as FiftyOne: samples are mutable, so they are not hashable (mypy's false positive: python/mypy#4266)
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         lines = ["<Sample: {"]

@@ -7,7 +7,7 @@ import functools
 import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from bakeoff.core.fields import (
 )
 from bakeoff.core.metadata import ImageMetadata
 from bakeoff.errors import FieldError, UnknownFieldError, brief, suggest
+
+if TYPE_CHECKING:
+    from sqlalchemy import RowMapping
 
 #: Fields every dataset has, in this order.
 DEFAULT_FIELDS: dict[str, Field] = {
@@ -125,10 +128,21 @@ class Schema:
 
 
 def field_columns(path: str, field: Field) -> dict[str, str]:
-    cols = {path: field.kind}
+    """``{column: storage kind}`` of a field: its own column, and one per attribute of a document.
+
+    A field type that cannot be stored (the base class ``fo.Field``) raises :class:`~bakeoff.errors.FieldError`.
+    """
+    cols = {path: _storage_kind(path, field)}
     if isinstance(field, EmbeddedDocumentField):
-        cols.update({f"{path}.{sub}": f.kind for sub, f in field.fields.items()})
+        cols.update({f"{path}.{sub}": _storage_kind(f"{path}.{sub}", f) for sub, f in field.fields.items()})
     return cols
+
+
+def _storage_kind(path: str, field: Field) -> str:
+    if field.kind is None:
+        raise FieldError(f"field {brief(path)} is a {type(field).__name__}, which has no stored form: use a field "
+                         "type such as fo.StringField, fo.FloatField, fo.ListField or fo.EmbeddedDocumentField")
+    return field.kind
 
 
 def catalog_rows(path: str, field: Field) -> list[dict[str, Any]]:
@@ -147,6 +161,12 @@ def document_list_type(field: Field | None) -> type[EmbeddedDocument] | None:
     return None
 
 
+def list_element_kinds(document_type: type[EmbeddedDocument]) -> dict[str, str]:
+    """``{attribute: kind}`` of the documents inside a JSON list, where vectors (logits) are JSON arrays
+    ("" for an attribute of no stored kind: it reads as missing)."""
+    return {a: "json" if isinstance(f, VectorField) else f.kind or "" for a, f in document_type._fields.items()}
+
+
 def list_attribute(list_path: str, field: Field | None, attr: str) -> Field | None:
     """The field of ``attr`` read across the documents of the list at ``list_path``: a ListField of the
     attribute's type that cannot be written (``set_values`` takes the whole list)."""
@@ -162,14 +182,13 @@ def list_attribute(list_path: str, field: Field | None, attr: str) -> Field | No
 
 def flatten(path: str, field: Field, value: Any, out: dict[str, Any]) -> None:
     """Write the column values of ``value`` (already validated) into ``out``."""
-    reason = getattr(field, "read_only", None)
-    if reason:
-        raise FieldError(f"cannot write {reason}")
+    if field.read_only:
+        raise FieldError(f"cannot write {field.read_only}")
     if isinstance(field, EmbeddedDocumentField):
         out[path] = None if value is None else True
         for sub in field.fields:
             out[f"{path}.{sub}"] = None if value is None else getattr(value, sub)
-        for sub in _document_lists(field.document_type) if value is not None else ():
+        for sub in _document_lists(field.document_type) if value is not None else ():  # type: ignore[arg-type]  # a class is hashable: python/mypy#11469
             out[f"{path}.{sub}"] = encode(field.fields[sub], out[f"{path}.{sub}"])
     else:
         out[path] = encode(field, value)
@@ -233,7 +252,7 @@ def document_from_json(cls: type[EmbeddedDocument], values: Mapping[str, Any]) -
     setattr_ = object.__setattr__
     for name in cls._fields:
         setattr_(doc, name, values.get(name))
-    for name in _vectors(cls):
+    for name in _vectors(cls):  # type: ignore[arg-type]  # a class is hashable: python/mypy#11469
         if values.get(name) is not None:
             setattr_(doc, name, cls._fields[name].validate(values[name]))
     return doc
@@ -244,13 +263,13 @@ def _vectors(cls: type[EmbeddedDocument]) -> tuple[str, ...]:
     return tuple(name for name, f in cls._fields.items() if isinstance(f, VectorField))
 
 
-def unflatten(path: str, field: Field, row: Mapping[str, Any]) -> Any:
+def unflatten(path: str, field: Field, row: Mapping[str, Any] | RowMapping) -> Any:
     """The Python value of a field from its columns in a row."""
     if isinstance(field, EmbeddedDocumentField):
         if not row.get(path):
             return None
         values = {sub: row.get(f"{path}.{sub}") for sub in field.fields}
-        for sub in _document_lists(field.document_type):
+        for sub in _document_lists(field.document_type):  # type: ignore[arg-type]  # a class is hashable: python/mypy#11469
             values[sub] = decode(field.fields[sub], values[sub])
         return build_document(field.document_type, values)
     return decode(field, row.get(path))

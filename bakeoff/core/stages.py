@@ -71,9 +71,9 @@ class ViewStage:
         return cls(**{name: _kwarg_from_json(value) for name, value in kwargs.items()})
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.to_dict() == other.to_dict()  # type: ignore[union-attr]
+        return type(other) is type(self) and self.to_dict() == other.to_dict()
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable; mypy's false positive: python/mypy#4266
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs().items())
@@ -194,20 +194,18 @@ class FilterLabels(ViewStage):
         return {"field": self.field, "filter": self.filter, "only_matches": self.only_matches}
 
     def apply(self, builder, schema):
-        from bakeoff.core.fields import EmbeddedDocumentField, VectorField
+        from bakeoff.core.fields import EmbeddedDocumentField
         from bakeoff.core.labels import Label
-        from bakeoff.core.schema import document_list_type
+        from bakeoff.core.schema import document_list_type, list_element_kinds
 
         field = schema.field(self.field)
         if "." in self.field or not (isinstance(field, EmbeddedDocumentField) and issubclass(field.document_type, Label)):
             raise FieldError(f"filter_labels() needs a label field such as a Classification or Classifications "
                              f"field; {self.field!r} is a {field!r}")
-        lists = {name: document_list_type(f) for name, f in field.fields.items() if document_list_type(f)}
+        lists = {name: t for name, f in field.fields.items() if (t := document_list_type(f)) is not None}
         if lists:
             name, element = next(iter(lists.items()))
-            # inside the JSON list, vectors (logits) are JSON arrays
-            kinds = {a: "json" if isinstance(f, VectorField) else f.kind for a, f in element._fields.items()}
-            builder.filter_list(f"{self.field}.{name}", kinds, self.filter, self.only_matches)
+            builder.filter_list(f"{self.field}.{name}", list_element_kinds(element), self.filter, self.only_matches)
         else:
             builder.filter_document(self.field, {a: f.kind for a, f in field.fields.items()}, self.filter,
                                     self.only_matches)

@@ -47,7 +47,7 @@ class DatasetView(SampleCollection):
         return self._name is not None
 
     @property
-    def media_type(self) -> str:
+    def media_type(self) -> str | None:
         return self._dataset.media_type
 
     # the dataset's properties, read and set through any of its views (as FiftyOne)
@@ -147,7 +147,7 @@ class DatasetView(SampleCollection):
     def __eq__(self, other: object) -> bool:
         return isinstance(other, DatasetView) and other._dataset == self._dataset and other._stages == self._stages
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable; mypy's false positive: python/mypy#4266
 
     def _describe(self) -> str:
         return f"this view of dataset {self._dataset.name!r}"

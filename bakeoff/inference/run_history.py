@@ -32,11 +32,12 @@ def open_history(task: Task, planned: int) -> None:
     ``num_samples`` (the two together) and ``calls``: each call's ``started_at``, ``ended_at``,
     ``planned`` and processed ``num_samples``, ``num_failed`` and ``interrupted``.
     """
-    earlier = (task.previous or {}).get("results") or {} if task.resume else {}
+    previous = task.previous
+    earlier = (previous["results"] or {}) if task.resume and previous is not None else {}
     calls = [dict(call) for call in earlier.get("calls") or []]
     for call in calls:
         if call.get("ended_at") is None:  # its process was killed: its last committed batch is all we know
-            call["ended_at"] = _timestamp((task.previous or {}).get("updated_at"))
+            call["ended_at"] = _timestamp(None if previous is None else previous["updated_at"])
             call["interrupted"] = True
     failures = dict(earlier.get("failures") or {})
     task.earlier_unnamed = max(0, int(earlier.get("num_failed") or 0) - len(failures))

@@ -29,7 +29,7 @@ import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, cast
 
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
@@ -95,7 +95,7 @@ def estimate_decoded_bytes(mode: str, size: tuple[int, int], reduce: int = 1) ->
     return total
 
 
-def load_image(filepath: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS,
+def load_image(filepath: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXELS,
                draft_size: int | None = DEFAULT_DRAFT_SIZE, max_decoded_bytes: int | None = None) -> Image.Image:
     """Decode ``filepath`` into an 8-bit RGB image; raises :class:`ImageDecodeError`.
 
@@ -204,7 +204,8 @@ def _deep_to_grey(image: Image.Image, reduce: int = 1) -> Image.Image:
     the 8-bit result and one band's float copy exist besides the decoded image.
     """
     mode = image.mode
-    low, high = image.getextrema()
+    # Pillow types getextrema() for every mode; these one-band modes give (min, max), not one pair per band
+    low, high = cast("tuple[float, float]", image.getextrema())
     if mode == "F":
         low, top = min(low, 0.0), max(high, 1.0)
     else:

@@ -56,14 +56,14 @@ def _not_regular_reason(mode: int) -> str:
     return f"not a regular file ({kind}); only regular files are read as images, so point the sample at the image file"
 
 
-def _link_target(filepath: str | os.PathLike) -> str | None:
+def _link_target(filepath: str | os.PathLike[str]) -> str | None:
     try:
         return os.readlink(filepath)
     except OSError:
         return None
 
 
-def regular_file_stat(filepath: str | os.PathLike) -> os.stat_result:
+def regular_file_stat(filepath: str | os.PathLike[str]) -> os.stat_result:
     """``os.stat`` of a local path that must be a regular file (symlinks followed), checked without opening it.
 
     Opening a named pipe blocks until a writer comes, and a device or socket is no image either, so
@@ -89,7 +89,7 @@ def regular_file_stat(filepath: str | os.PathLike) -> os.stat_result:
     return info
 
 
-def open_regular_file(filepath: str | os.PathLike) -> IO[bytes]:
+def open_regular_file(filepath: str | os.PathLike[str]) -> IO[bytes]:
     """Open a local regular file for reading; anything else raises before a read can block.
 
     The path is checked first (:func:`regular_file_stat`), then opened with ``O_NONBLOCK`` and the

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import sqlalchemy as sa
@@ -78,6 +78,10 @@ def stored_datetime(value: date | datetime) -> datetime:
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
+@overload
+def read_datetime(value: datetime) -> datetime: ...
+@overload
+def read_datetime(value: datetime | None) -> datetime | None: ...
 def read_datetime(value: datetime | None) -> datetime | None:
     """A stored (naive UTC) datetime as bakeoff returns it: naive UTC, or aware in ``config.timezone``."""
     if value is None or config.timezone is None:

@@ -273,3 +273,27 @@ def test_names_that_cannot_travel_everywhere_are_refused_everywhere(name):
     with pytest.raises(ValueError, match="invalid dataset name"):
         dataset.name = name
     assert dataset.name == "fine" and fo.Dataset("x" * 200).name == "x" * 200
+
+
+def test_the_base_field_class_is_refused_with_a_field_error_before_any_write():
+    # it has no storage kind: it used to reach the database layer as a StorageError (an App 500)
+    dataset = fo.Dataset()
+    with pytest.raises(fo.FieldError, match="'x' is a Field, which has no stored form"):
+        dataset.add_sample_field("x", fo.Field)
+    assert not dataset.has_field("x")
+
+
+def test_a_document_type_this_process_does_not_define_is_a_storage_error(monkeypatch):
+    from bakeoff.core.document import DOCUMENT_TYPES, EmbeddedDocument
+
+    class SurveyNote(EmbeddedDocument):  # a script's own document class
+        _fields = {"text": fo.StringField()}
+
+    dataset = fo.Dataset()
+    dataset.add_sample(fo.Sample("a.jpg", note=SurveyNote(text="blurry")))
+    monkeypatch.delitem(DOCUMENT_TYPES, "SurveyNote")  # as in another process that never defined it
+    with pytest.raises(fo.errors.StorageError, match="document type 'SurveyNote', which this bakeoff does not"):
+        dataset.reload()
+    monkeypatch.undo()
+    dataset.reload()
+    assert dataset.first().note.text == "blurry"

@@ -179,3 +179,12 @@ def test_the_import_check_is_as_strict_as_the_decoder_for_truncated_files(tmp_pa
     assert found == readable
     errors = [e for e in dataset.values("media_error") if e]
     assert len(errors) == 3 and all("truncated" in e for e in errors)
+
+
+@pytest.mark.parametrize("label_field", ["filepath", "tags", "metadata", "id", "created_at", None, 3])
+def test_a_label_field_that_cannot_hold_the_labels_is_refused_before_anything_is_made(image_tree, label_field):
+    # "filepath" was a bare TypeError from Sample(); "tags" and "metadata" a message that named no field
+    before = fo.list_datasets()
+    with pytest.raises(fo.FieldError, match="label_field must name a field for the labels"):
+        fo.Dataset.from_dir(image_tree, label_field=label_field, compute_metadata=False)
+    assert fo.list_datasets() == before

@@ -91,3 +91,11 @@ def test_iteration_reads_in_chunks_while_writing():
             dataset.set_values("n", list(range(2500, 5000)))  # a write between chunks is never blocked
         seen += 1
     assert seen == 2500 and dataset.values("n")[0] == 2500
+
+
+def test_delete_samples_skips_samples_that_are_in_no_dataset():
+    dataset = fo.Dataset()
+    ids = dataset.add_samples([fo.Sample(f"{i}.jpg", n=i) for i in range(3)])
+    loose = fo.Sample("loose.jpg", n=9)
+    dataset.delete_samples([loose, ids[0]])
+    assert dataset.values("n") == [1, 2] and loose.id is None and loose.n == 9
