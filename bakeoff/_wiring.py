@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bakeoff.core.operations import EVALUATION, INFERENCE, provide
+from bakeoff.core.operations import BRAIN, EVALUATION, INFERENCE, provide
 
 if TYPE_CHECKING:
-    from bakeoff.core.operations import EvaluationProvider, InferenceProvider
+    from bakeoff.core.operations import BrainProvider, EvaluationProvider, InferenceProvider
 
 
 def load_evaluation() -> EvaluationProvider:
@@ -28,7 +28,14 @@ def load_inference() -> InferenceProvider:
     return pipeline
 
 
+def load_brain() -> BrainProvider:
+    import bakeoff.brain
+
+    return bakeoff.brain
+
+
 def wire() -> None:
     """Provide every operation core's doors need (idempotent)."""
     provide(EVALUATION, load_evaluation)
     provide(INFERENCE, load_inference)
+    provide(BRAIN, load_brain)

@@ -337,10 +337,11 @@ def test_the_scan_sees_every_package_of_bakeoff(bakeoff_imports):
 def test_import_bakeoff_provides_every_door_and_loads_none_yet():
     code = ("import sys, bakeoff\n"
             "from bakeoff.core.operations import provided\n"
-            "print(provided(), [m for m in ('bakeoff.evaluation', 'bakeoff.inference', 'sklearn', 'scipy', 'torch')"
+            "print(provided(), [m for m in ('bakeoff.evaluation', 'bakeoff.inference', 'bakeoff.brain', 'sklearn',"
+            " 'scipy', 'torch', 'faiss', 'umap')"
             " if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["['evaluation',", "'inference']", "[]"]
+    assert out.split() == ["['brain',", "'evaluation',", "'inference']", "[]"]
 
 
 def test_a_door_without_a_provider_says_what_is_missing():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bakeoff.app.api_brain import run_prompt_lab_save
 from bakeoff.app.jobs import ClassifyParams, EvaluateParams, Job
 from bakeoff.app.model_access import resolve_model_request
 from bakeoff.app.views import Filters, build_view
@@ -60,7 +61,7 @@ def run_evaluate(state: AppState, job: Job, progress) -> dict[str, Any]:
     return {"eval_key": eval_key, "accuracy": accuracy, "num_samples": len(results.correct)}
 
 
-RUNNERS = {"zero-shot-classify": run_classify, "evaluate": run_evaluate}
+RUNNERS = {"zero-shot-classify": run_classify, "evaluate": run_evaluate, "prompt-lab-save": run_prompt_lab_save}
 
 
 def list_models() -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
-from bakeoff.app import api_compare, api_data, api_jobs, media
+from bakeoff.app import api_brain, api_compare, api_data, api_jobs, media
 from bakeoff.app.page_files import PageFiles
 from bakeoff.app.security import FRAME_ANCESTORS, MAX_BODY_BYTES, AccessMiddleware, make_token
 from bakeoff.app.state import AppState
@@ -78,7 +78,7 @@ def create_app(state: AppState | None = None, allowed_hosts: list[str] | None = 
         response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
         return response
 
-    for router in (api_data.router, api_compare.router, api_jobs.router, media.router):
+    for router in (api_data.router, api_compare.router, api_jobs.router, api_brain.router, media.router):
         app.include_router(router)
     app.mount("/static", PageFiles(directory=str(STATIC)), name="static")
 

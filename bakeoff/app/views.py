@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bakeoff.app.brain_stages import apply_stages, has_brain_stages
 from bakeoff.core.collection import SampleCollection
 from bakeoff.core.dataset import Dataset
 from bakeoff.core.expressions import ViewField as F
@@ -53,8 +54,10 @@ def build_view(dataset: Dataset, stages: list[dict[str, Any]], filters: Filters 
         if not isinstance(stage, dict) or not isinstance(stage.get("kwargs", {}), dict):
             raise InvalidViewError(f"a view stage must be an object like {{'_cls': 'Match', 'kwargs': {{...}}}}, "
                                    f"got {brief(stage)}")
-    view: SampleCollection = DatasetView.from_dict({"dataset": dataset.name, "stages": stages}, dataset) \
-        if stages else dataset
+    if has_brain_stages(stages):  # the page's SortBySimilarity / SelectRegion: see brain_stages
+        view: SampleCollection = apply_stages(dataset, stages)
+    else:
+        view = DatasetView.from_dict({"dataset": dataset.name, "stages": stages}, dataset) if stages else dataset
     if filters is not None:
         multi = _multilabel_fields(dataset, filters)
         single = filters.model_copy(update={

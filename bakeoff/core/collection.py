@@ -13,13 +13,14 @@ import numpy as np
 
 from bakeoff.core import aggregations as aggs
 from bakeoff.core import stages as st
+from bakeoff.core.brain_methods import BrainMethods
 from bakeoff.core.document import EmbeddedDocument
 from bakeoff.core.evaluation_methods import EvaluationMethods
 from bakeoff.core.expressions import ViewExpression, ViewField
-from bakeoff.core.fields import EmbeddedDocumentField, Field, ListField, VectorField
+from bakeoff.core.fields import EmbeddedDocumentField, Field, ListField
 from bakeoff.core.inference_methods import InferenceMethods
 from bakeoff.core.sample import Sample, normalize_filepath
-from bakeoff.core.schema import Schema, decode, document_list_type, needs_decoding, unflatten
+from bakeoff.core.schema import Schema, decode, document_list_type, list_element_kinds, needs_decoding, unflatten
 from bakeoff.errors import (
     EmptyCollectionError,
     FieldTypeError,
@@ -44,7 +45,7 @@ ITER_CHUNK = 1000
 _HEX = frozenset("0123456789abcdef")
 
 
-class SampleCollection(EvaluationMethods, InferenceMethods):
+class SampleCollection(EvaluationMethods, InferenceMethods, BrainMethods):
     """Base of :class:`Dataset` and :class:`DatasetView`."""
 
     #: whether reads return the dataset's own sample objects (a dataset) or separate ones (a view)
@@ -90,10 +91,9 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
         schema, table = root._sync()
         if self is not root:
             schema = schema.restricted(owner=type(self).__name__)
-        lists = {f"{name}.{attr}": {a: "json" if isinstance(f, VectorField) else f.kind
-                                     for a, f in document_list_type(sub)._fields.items()}
+        lists = {f"{name}.{attr}": list_element_kinds(element)
                  for name, field in schema.fields.items() if isinstance(field, EmbeddedDocumentField)
-                 for attr, sub in field.fields.items() if document_list_type(sub) is not None}
+                 for attr, sub in field.fields.items() if (element := document_list_type(sub)) is not None}
         list_kinds = {name: getattr(field.field, "kind", None) or "" for name, field in schema.fields.items()
                       if isinstance(field, ListField)}
         list_kinds.update((path, "") for path in lists)  # lists of documents
@@ -320,7 +320,7 @@ class SampleCollection(EvaluationMethods, InferenceMethods):
     def aggregate(self, aggregations: aggs.Aggregation | Sequence[aggs.Aggregation]) -> Any:
         """Run one aggregation, or several in one snapshot (returns a list)."""
         single = isinstance(aggregations, aggs.Aggregation)
-        items = [aggregations] if single else list(aggregations)
+        items = [aggregations] if isinstance(aggregations, aggs.Aggregation) else list(aggregations)
         with read(self._root()._engine):  # the schema, each spec's field checks and the query: one snapshot
             schema, builder = self._builder()
             for item in items:

@@ -16,7 +16,8 @@ A loader runs on first use, so ``import bakeoff`` imports neither scikit-learn n
 Each :class:`Operation` names a :class:`~typing.Protocol` of what its provider offers:
 a type checker holds the provider (a module, usually) to it.
 
-A new family of door methods (e.g. the brain's ``sort_by_similarity``) adds a protocol,
+A new family of door methods (say ``dataset.sort_by_similarity``, FiftyOne's door into the
+brain, which bakeoff offers as ``bakeoff.brain.sort_by_similarity`` for now) adds a protocol,
 an ``Operation`` here and one ``provide`` line in :mod:`bakeoff._wiring`.
 """
 
@@ -95,10 +96,37 @@ class InferenceProvider(Protocol):
     def get_model_run_info(self, dataset: Dataset, label_field: str) -> dict[str, Any]: ...
 
 
+class BrainProvider(Protocol):
+    """What :class:`~bakeoff.core.brain_methods.BrainMethods` calls (:mod:`bakeoff.brain`)."""
+
+    def sort_by_similarity(self, collection: SampleCollection, query: Any, k: int | None = ...,
+                           reverse: bool = ..., dist_field: str | None = ...,
+                           brain_key: str | None = ...) -> DatasetView: ...
+
+    def list_brain_runs(self, dataset: SampleCollection, type: str | None = ...,  # noqa: A002
+                        method: str | None = ...) -> list[str]: ...
+
+    def has_brain_run(self, dataset: SampleCollection, brain_key: str) -> bool: ...
+
+    def get_brain_info(self, dataset: SampleCollection, brain_key: str) -> dict[str, Any]: ...
+
+    def load_brain_results(self, dataset: SampleCollection, brain_key: str, model: Any = ...) -> Any: ...
+
+    def load_brain_view(self, dataset: SampleCollection, brain_key: str) -> SampleCollection: ...
+
+    def rename_brain_run(self, dataset: SampleCollection, brain_key: str, new_brain_key: str) -> None: ...
+
+    def delete_brain_run(self, dataset: SampleCollection, brain_key: str) -> None: ...
+
+    def delete_brain_runs(self, dataset: SampleCollection) -> None: ...
+
+
 EVALUATION: Operation[EvaluationProvider] = Operation(
     "evaluation", "evaluate_classifications() and the other evaluation methods of datasets and views")
 INFERENCE: Operation[InferenceProvider] = Operation(
     "inference", "apply_model(), apply_models(), compute_embeddings() and the model-run methods")
+BRAIN: Operation[BrainProvider] = Operation(
+    "brain", "sort_by_similarity() and the brain-run methods (list_brain_runs(), load_brain_results()...)")
 
 _loaders: dict[str, Callable[[], Any]] = {}
 _provided: dict[str, Any] = {}

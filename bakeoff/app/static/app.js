@@ -4,6 +4,9 @@
 // checks that the imports resolve and form no cycle):
 //
 //   app.js        the entry                                   imports the panels below
+//   promptlab.js  the prompt lab: re-score a run's prompts    -> view.js
+//   scatter.js    the embeddings map and its box/lasso        -> view.js
+//   search.js     the similarity search box, "more like this" -> modal.js, view.js
 //   operators.js  the command palette and its forms           -> jobs.js
 //   jobs.js       background jobs' cards and their polling    -> view.js
 //   compare.js    the compare table and confusion matrix      -> view.js
@@ -25,13 +28,16 @@ import { grid } from "./grid.js";
 import { pollJobs } from "./jobs.js";
 import { closeModal, isModalOpen, sampleModal, stepModal } from "./modal.js";
 import { closePalette, isPaletteOpen, openPalette, palette } from "./operators.js";
+import { promptLabPanel } from "./promptlab.js";
+import { scatterPanel } from "./scatter.js";
+import { searchPanel } from "./search.js";
 import { sidebar } from "./sidebar.js";
 import { stageBar } from "./stagebar.js";
 import { S, emptyFilters } from "./state.js";
 import { decodeState, registerPanel, renderPicker, setView } from "./view.js";
 
 // the order in which the panels hear of a new view, page or counts
-const PANELS = [stageBar, grid, sidebar, sampleModal, comparePanel, palette];
+const PANELS = [stageBar, grid, sidebar, sampleModal, comparePanel, palette, searchPanel, scatterPanel, promptLabPanel];
 
 async function init() {
   bindGlobalKeys();

@@ -54,6 +54,9 @@ export async function stepModal(step) {
   if (next >= 0 && next < S.page.length) openModal(next);
 }
 
+/** the sample the viewer shows (its tile's data), or null when it is closed */
+export function currentSample() { return current === null ? null : S.page[current] || null; }
+
 export function closeModal() { current = null; $("modal").hidden = true; $("modal-img").src = ""; }
 
 export function isModalOpen() { return !$("modal").hidden; }

@@ -49,6 +49,9 @@ function stageFilterText(filter) {
   return exprText(filter);
 }
 
+// a sample id (24 hex digits): "more like this" searches by one
+const looksLikeId = (text) => typeof text === "string" && text.length === 24 && [...text].every((c) => "0123456789abcdef".includes(c));
+
 export function describeStage(stage) {
   const k = stage.kwargs || {};
   switch (stage._cls) {
@@ -71,6 +74,8 @@ export function describeStage(stage) {
     case "SelectFields": return `only fields ${(k.field_names || []).join(", ")}`;
     case "ExcludeFields": return `without fields ${(k.field_names || []).join(", ")}`;
     case "FilterLabels": return `${k.field}: ${stageFilterText(k.filter)}`;
+    case "SortBySimilarity": return `${k.k} most ${k.reverse ? "un" : ""}like ${looksLikeId(k.query) ? "a sample" : JSON.stringify(k.query)}`;
+    case "SelectRegion": return `region of ${k.brain_key} (${(k.polygon || []).length} corners)`;
     default: {
       const args = Object.entries(k).map(([name, v]) => `${name}=${JSON.stringify(v)}`).join(", ");
       return `${stage._cls}(${args})`;
