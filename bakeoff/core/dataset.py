@@ -300,8 +300,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties):
                 for name, value in sample._data.items():
                     if name in READONLY_FIELDS or (value is None and name not in schema.fields):
                         continue  # a new field whose values are all None is not added (as FiftyOne)
-                    field = schema.fields[name]
-                    field.path = name
+                    field = schema.fields[name]  # shared by threads: read only (its path is already name)
                     flatten(name, field, field.validate(value), row)
                 rows.append(row)
             with write(self._engine) as conn:
@@ -447,8 +446,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties):
         now = catalog.utcnow()
         row: dict[str, Any] = {"id": sample_id, "last_modified_at": now}
         for name in names:
-            field = schema.fields[name]
-            field.path = name
+            field = schema.fields[name]  # shared by threads: read only (its path is already name)
             flatten(name, field, field.validate(sample._data[name]), row)
         with write(self._engine) as conn:
             store.update_rows(conn, table, "id", [row])
@@ -476,7 +474,7 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties):
 
     # -- copies, metadata, summary --------------------------------------------------------
     def clone(self, name: str | None = None, persistent: bool = False) -> Dataset:
-        """A new dataset with the same samples (same ids), fields, indexes and runs."""
+        """A new dataset with the same samples (same ids), fields, indexes, runs and :attr:`info`."""
         schema, table = self._sync()
         copy = Dataset(name, persistent=persistent)
         target = store.build_table(copy._table_name, schema.columns())
@@ -490,8 +488,11 @@ class Dataset(FieldManagement, SavedViewsAndIndexes, DatasetProperties):
                     store.create_index(conn, target, columns[0])
             conn.execute(catalog.fields_table.delete().where(catalog.fields_table.c.dataset_id == copy._id))
             catalog.copy_catalog_rows(conn, self._id, copy._id)
+            source = catalog.get_dataset(conn, id=self._id)
+            catalog.update_dataset(conn, copy._id, info=dict(source.info or {}) if source is not None else {})
             catalog.bump_schema_version(conn, copy._id)
         copy._synced = None
+        copy._info = None
         return copy
 
     def summary(self) -> str:

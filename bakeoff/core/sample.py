@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bakeoff.core.document import IMMUTABLE_TYPES, copy_value, snapshot
 from bakeoff.core.metadata import ImageMetadata
 from bakeoff.core.schema import READONLY_FIELDS
-from bakeoff.errors import FieldError, UnknownAttributeError, UnknownFieldError
+from bakeoff.errors import FieldError, FieldTypeError, UnknownAttributeError, UnknownFieldError, brief
 from bakeoff.storage.identifiers import check_field_name
 
 if TYPE_CHECKING:
@@ -28,7 +28,9 @@ def normalize_filepath(filepath: str | os.PathLike) -> str:
     """Absolute local path (``~`` expanded); URLs (``s3://``, ``https://``) unchanged."""
     from bakeoff.media.files import is_url
 
-    path = os.fspath(filepath)
+    if not isinstance(filepath, str | os.PathLike) or isinstance(path := os.fspath(filepath), bytes):
+        raise FieldTypeError(f"a sample's filepath is a str or a path, got {brief(filepath)} "
+                             f"({type(filepath).__name__})")
     if is_url(path):
         return path
     return os.path.abspath(os.path.expanduser(path))

@@ -80,7 +80,9 @@ class Schema:
             described[row.path] = (row.description, row.info)
             if "." in row.path:
                 continue
-            fields[row.path] = field_from_catalog(row.ftype, row.embedded_doc_type, row.subfield)
+            field = field_from_catalog(row.ftype, row.embedded_doc_type, row.subfield)
+            field.path = row.path  # a new object for this schema: error messages name it; never set later
+            fields[row.path] = field
         schema = cls(fields, version)
         schema.info = described
         return schema

@@ -173,6 +173,18 @@ def test_clone_copies_samples_fields_and_descriptions():
     assert set(dataset.clone("dst2").list_indexes()) == set(dataset.list_indexes()) >= {"index", "ground_truth.label"}
 
 
+def test_clone_copies_info_and_the_copy_is_independent():
+    dataset = fo.Dataset("with-info")
+    dataset.add_samples(_samples(2))
+    dataset.info = {"source": "camera trap", "year": 2024}
+    copy = dataset.clone("with-info-copy")
+    assert copy.info == {"source": "camera trap", "year": 2024}
+    assert fo.load_dataset("with-info-copy").info == {"source": "camera trap", "year": 2024}
+    copy.info["year"] = 2025
+    copy.save()
+    assert dataset.info["year"] == 2024
+
+
 def test_field_schema_filters_like_the_tutorial():
     dataset = fo.Dataset()
     dataset.add_samples(_samples(2))

@@ -99,3 +99,18 @@ def test_delete_samples_skips_samples_that_are_in_no_dataset():
     loose = fo.Sample("loose.jpg", n=9)
     dataset.delete_samples([loose, ids[0]])
     assert dataset.values("n") == [1, 2] and loose.id is None and loose.n == 9
+
+
+def test_a_filepath_that_is_no_path_is_a_field_type_error():
+    for bad in (3, None, b"/bytes.jpg", ["/a.jpg"]):
+        with pytest.raises(fo.FieldTypeError, match="filepath is a str or a path") as caught:
+            fo.Sample(filepath=bad)
+        assert isinstance(caught.value, TypeError)
+
+
+def test_a_wrong_value_in_add_samples_names_its_field():
+    dataset = fo.Dataset()
+    dataset.add_sample(fo.Sample(filepath="/images/a.jpg", n=1))
+    with pytest.raises(fo.FieldTypeError, match="field 'n' is a IntField"):
+        dataset.add_sample(fo.Sample(filepath="/images/b.jpg", n="x"))
+    assert len(dataset) == 1
