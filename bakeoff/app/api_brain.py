@@ -120,18 +120,11 @@ def brain_runs(request: Request, name: str) -> dict[str, Any]:
 
 @router.post("/similar", summary="The view sorted by similarity to a text or a sample: the stage to add, and its size")
 def similar(request: Request, body: SimilarRequest) -> dict[str, Any]:
-    from bakeoff.brain.similarity import similarity_keys
+    from bakeoff.brain.similarity import similarity_key
 
     state = request.app.state.bakeoff
     dataset = state.dataset(body.view.dataset)
-    key = body.brain_key
-    if key is None:
-        keys = similarity_keys(dataset)
-        if len(keys) != 1:
-            raise BrainError(f"dataset {dataset.name!r} has {len(keys)} similarity indexes {keys}: "
-                             + ("compute one in Python with fob.compute_similarity(dataset, model=..., brain_key=...)"
-                                if not keys else "say which with brain_key"))
-        key = keys[0]
+    key = similarity_key(dataset, body.brain_key)
     stage = {"_cls": "SortBySimilarity", "kwargs": {"query": body.query, "k": body.k, "brain_key": key,
                                                     "reverse": body.reverse}}
     stages = [s for s in body.view.stages if s.get("_cls") != "SortBySimilarity"] + [stage]

@@ -51,17 +51,9 @@ class SelectRegionArgs(BaseModel):
 
 def sort_by_similarity(dataset: Dataset, view: SampleCollection, args: SortBySimilarityArgs) -> SampleCollection:
     """The view's ``k`` samples most similar to the query (a sample id of the index, else a text)."""
-    from bakeoff.brain.similarity import load_similarity_index, similarity_keys
+    from bakeoff.brain.similarity import load_similarity_index, similarity_key
 
-    key = args.brain_key
-    if key is None:
-        keys = similarity_keys(dataset)
-        if len(keys) != 1:
-            raise BrainError(f"dataset {dataset.name!r} has {len(keys)} similarity indexes {keys}: "
-                             + ("compute one with fob.compute_similarity(dataset, model=..., brain_key=...)"
-                                if not keys else "say which with brain_key"))
-        key = keys[0]
-    index = load_similarity_index(dataset, key)
+    index = load_similarity_index(dataset, similarity_key(dataset, args.brain_key))
     if not index.supports_prompts and not index.get_embeddings([args.query])[1]:
         attach_zoo_model(index)  # a text query, an index built from a model object: find that model in the zoo
     ids, _ = index.search(args.query, args.k, args.reverse, samples=view)

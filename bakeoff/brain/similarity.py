@@ -316,6 +316,18 @@ def similarity_keys(dataset: Dataset) -> list[str]:
     return [r["key"] for r in runs.list_records(dataset) if (r["config"] or {}).get("type") == TYPE]
 
 
+def similarity_key(dataset: Dataset, brain_key: str | None) -> str:
+    """``brain_key``, or the dataset's one similarity index when it is None; else a :class:`BrainError` saying what to do."""
+    if brain_key is not None:
+        return brain_key
+    keys = similarity_keys(dataset)
+    if len(keys) != 1:
+        raise BrainError(f"dataset {dataset.name!r} has {len(keys)} similarity indexes {keys}: "
+                         + ("compute one with fob.compute_similarity(dataset, model=..., brain_key=...)"
+                            if not keys else "pass brain_key= to say which"))
+    return keys[0]
+
+
 def sort_by_similarity(collection: SampleCollection, query: Any, k: int | None = None, reverse: bool = False,
                        dist_field: str | None = None, brain_key: str | None = None) -> DatasetView:
     """``collection`` sorted by similarity to ``query`` with the similarity index ``brain_key`` (FiftyOne's
@@ -328,12 +340,5 @@ def sort_by_similarity(collection: SampleCollection, query: Any, k: int | None =
     """
     k = check_k(k)
     dataset = runs.root_of(collection)
-    if brain_key is None:
-        keys = similarity_keys(dataset)
-        if len(keys) != 1:
-            raise BrainError(f"dataset {dataset.name!r} has {len(keys)} similarity indexes {keys}: "
-                             + ("compute one with fob.compute_similarity(dataset, model=..., brain_key=...)"
-                                if not keys else "pass brain_key= to say which"))
-        brain_key = keys[0]
-    index = load_similarity_index(dataset, brain_key)
+    index = load_similarity_index(dataset, similarity_key(dataset, brain_key))
     return sort_view(index, collection, query, k, reverse, dist_field)
