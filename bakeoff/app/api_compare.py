@@ -34,7 +34,8 @@ class ConfusionRequest(BaseModel):
                              "(the default shows every class of Caltech-256 and smaller sets)")
 
 
-@router.post("/compare", summary="Per-model metrics and the all right / all wrong / only one right / label-error views")
+@router.post("/compare", summary="Per-model metrics, the all right / all wrong / only one right / label-error views, "
+             "where each model wins per class, and the duplicates line")
 def compare(request: Request, body: CompareRequest) -> dict[str, Any]:
     with snapshot():  # schema and rows of this answer from one snapshot
         view = request.app.state.bakeoff.view(body.view)
@@ -54,7 +55,9 @@ def compare(request: Request, body: CompareRequest) -> dict[str, Any]:
         return {"gt_field": body.gt_field, "interval": comparison.interval_name(), "models": comparison.models,
                 "num_samples": len(comparison.ids), "rows": rows,
                 "views": {name: {"count": len(v), "stages": stages_of(v)} for name, v in views.items()},
-                "label_errors": label_errors}
+                "label_errors": label_errors, "per_class": comparison.per_class_wins(),
+                "per_class_caption": comparison.per_class_caption(),
+                "duplicates": comparison.duplicates_check().to_dict()}
 
 
 @router.post("/confusion", summary="One model's confusion matrix over the most frequent ground-truth classes")

@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 MAX_NEIGHBORS = 32
 #: pairs closer than this are checked for identical files
 EXACT_CANDIDATE_DISTANCE = 1e-3
+#: pairs a saved run lists in its results (``pair_list``: ``[id_a, id_b, exact]``, nearest first) for
+#: ``bakeoff.compare`` to count those among the evaluated samples (evaluation cannot import brain)
+MAX_SAVED_PAIRS = 10_000
 
 
 @dataclass(frozen=True)
@@ -323,5 +326,6 @@ def compute_near_duplicates(samples: SampleCollection, threshold: float = 0.2, e
     index.label_field = label_field
     index.find_duplicates(thresh=threshold)
     if brain_key is not None:
-        save_embeddings_run(samples, brain_key, config, found, index.summary())
+        listed = [[p.id_a, p.id_b, int(p.exact)] for p in index.pairs[:MAX_SAVED_PAIRS]]
+        save_embeddings_run(samples, brain_key, config, found, {**index.summary(), "pair_list": listed})
     return index

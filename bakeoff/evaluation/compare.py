@@ -8,6 +8,8 @@ Example::
     comparison.all_wrong()                        # views, as the tutorial builds by hand
     comparison.right_wrong("siglip", "clip")
     comparison.likely_label_errors()             # labels the models find unlikely (needs stored logits)
+    comparison.per_class_wins()                  # per class: each model's recall, the winner or a tie
+    comparison.describe_duplicates()             # copies among the samples, from a near-duplicates brain run
 
 A prediction is right when its label equals the ground truth, a missing label
 counting as the label "(none)" on both sides (``evaluate_classifications``'
@@ -25,7 +27,9 @@ from bakeoff.core.expressions import ViewExpression
 from bakeoff.core.expressions import ViewField as F
 from bakeoff.core.interface import value_lists
 from bakeoff.errors import EvaluationError, InvalidOptionError, LabelErrorsError, NotComparedError, brief, suggest
+from bakeoff.evaluation import class_wins
 from bakeoff.evaluation.classification import DEFAULT_MISSING, ClassificationResults, _check_label_field
+from bakeoff.evaluation.duplicate_check import DuplicatesCheck, check_duplicates
 from bakeoff.evaluation.label_errors import DEFAULT_MIN_SCORE, LabelErrorScores, check_min_score, score_label_errors
 from bakeoff.evaluation.label_errors import METHOD as LABEL_ERROR_METHOD
 from bakeoff.evaluation.metrics import mcnemar_pvalue
@@ -257,12 +261,49 @@ class Comparison:
             self._label_error_cache = score_label_errors(self.collection, self.models, ytrue)
         return self._label_error_cache
 
+    # -- per class, duplicates ------------------------------------------------------------
+    def per_class_wins(self, alpha: float = 0.05) -> list[dict[str, Any]]:
+        """Where each model wins: per ground-truth class, each model's recall and the winner, largest gap first.
+
+        Each row: ``class``, ``support``, ``recall`` (``{model: share right}``), ``winner`` (None: a tie,
+        or one model), ``p_value`` and ``gap`` (best recall minus the runner-up's). A model wins a class
+        when McNemar's exact test on the class's samples finds it better than each other model at
+        ``alpha``, Holm-corrected, as :func:`~bakeoff.evaluation.verdict.verdict` decides overall (see
+        :mod:`bakeoff.evaluation.class_wins`). Samples without a ground-truth label are left out.
+
+        Example::
+
+            rows = fo.compare(dataset, fields=["clip", "siglip"]).per_class_wins()
+            rows[0]    # {'class': 'cat', 'support': 40, 'recall': {'clip': 0.95, 'siglip': 0.6},
+                       #  'winner': 'clip', 'p_value': 0.0002, 'gap': 0.35}
+        """
+        ytrue = next(iter(self.results.values())).ytrue
+        return class_wins.class_wins(ytrue, self.correct, self.missing, alpha)
+
+    def per_class_caption(self, alpha: float = 0.05) -> str:
+        """How :meth:`per_class_wins` decides, in one sentence (the tables' caption)."""
+        return class_wins.RULE.format(alpha=alpha)
+
+    def duplicates_check(self, brain_key: str | None = None) -> DuplicatesCheck:
+        """What the near-duplicates brain run ``brain_key`` (default: the latest) says of the compared samples:
+        exact and near pairs holding one of them, pairs whose ground truths differ, samples involved.
+
+        The comparison does not look for duplicates itself (that needs embeddings: ``bakeoff.brain``);
+        without a run, ``brain_key`` is None and :meth:`DuplicatesCheck.describe` says how to make one.
+        """
+        return check_duplicates(self.collection, self.ids, self.gt_field, brain_key)
+
+    def describe_duplicates(self, brain_key: str | None = None) -> str:
+        """One line for people: the counts of :meth:`duplicates_check`, or how to compute them."""
+        return self.duplicates_check(brain_key).describe()
+
     # -- output ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {"gt_field": self.gt_field, "models": self.models, "table": self.table, "pairs": self.pairs,
                 "num_samples": len(self.ids),
                 "counts": {"all_right": len(self.all_right()), "all_wrong": len(self.all_wrong()),
-                           "only_one_right": {m: len(self.only_right(m)) for m in self.models}}}
+                           "only_one_right": {m: len(self.only_right(m)) for m in self.models}},
+                "per_class": self.per_class_wins(), "duplicates": self.duplicates_check().to_dict()}
 
     def save_report(self, path: str, max_thumbnails: int = 24) -> str:
         """Write a self-contained HTML report (tables, charts, thumbnails); returns the path."""
@@ -300,7 +341,9 @@ class Comparison:
                              f"{p['a_wrong_b_right']:>17}{p['mcnemar_p']:>11.3g}")
         both = np.logical_and.reduce([self.correct[m] for m in self.models])
         none = np.logical_and.reduce([~self.correct[m] for m in self.models])
-        lines += ["", f"all right: {int(both.sum())}   all wrong: {int(none.sum())}"]
+        lines += ["", f"all right: {int(both.sum())}   all wrong: {int(none.sum())}", ""]
+        lines += class_wins.text_table(self.per_class_wins(), self.models, 0.05)
+        lines += ["", self.describe_duplicates()]
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bakeoff.evaluation.class_wins import summarize
 from bakeoff.evaluation.plots import accuracy_figure, confusion_matrix_figure, figure_to_png, reliability_figure
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ figure img { width: 140px; height: 140px; object-fit: cover; background: #eee; }
 .wide { max-width: 100%; overflow: auto; border: 1px solid #eee; }  /* a matrix of many classes scrolls, not cut off */
 .wide img { display: block; }
 figcaption .wrong { color: #b91c1c; }
+caption { caption-side: bottom; text-align: left; font-size: 12px; color: #555; max-width: 60em; }
+td.win { font-weight: bold; background: #dcfce7; }
 """
 
 
@@ -116,6 +119,24 @@ def _label_errors_section(comparison: Comparison, given_label: Callable[[Sample]
     return f"<h2>Likely label errors ({len(errors)})</h2><p>{html.escape(how)}</p>" + _gallery(suspects, caption)
 
 
+def _class_wins_section(comparison: Comparison) -> str:
+    """Per ground-truth class: support, each model's recall, the winner (or a tie) and its p-value."""
+    rows = comparison.per_class_wins()
+    models = comparison.models
+    head = "".join(f"<th>{html.escape(m)}</th>" for m in models)
+    body = []
+    for r in rows:
+        cells = "".join(f"<td class='{'win' if r['winner'] == m else ''}'>{r['recall'][m] * 100:.1f}%</td>"
+                        for m in models)
+        winner = html.escape(r["winner"]) if r["winner"] else ("tie" if len(models) > 1 else "-")
+        p = f"{r['p_value']:.2g}" if r["p_value"] is not None else "-"
+        body.append(f"<tr><td>{html.escape(r['class'])}</td><td>{r['support']}</td>{cells}<td>{winner}</td>"
+                    f"<td>{p}</td></tr>")
+    caption = f"{summarize(rows, models)}. Largest gap first; {comparison.per_class_caption()}."
+    return (f"<h2>Where each model wins</h2><table class='classes'><caption>{html.escape(caption)}</caption>"
+            f"<tr><th>class</th><th>support</th>{head}<th>winner</th><th>p</th></tr>{''.join(body)}</table>")
+
+
 def write_comparison_report(comparison: Comparison, path: str, max_thumbnails: int = 24) -> str:
     rows = ["<tr>" + "".join(f"<td>{html.escape(cells[k])}</td>" for k in
                              ("model", "accuracy", "ci", "balanced", "top5", "confidence", "ece")) + "</tr>"
@@ -149,7 +170,9 @@ def write_comparison_report(comparison: Comparison, path: str, max_thumbnails: i
 
     wrong = comparison.all_wrong().limit(max_thumbnails)
     body = (f"<p>{len(comparison.ids)} samples; ground truth field <code>{html.escape(gt)}</code></p>"
+            f"<p class='duplicates'>{html.escape(comparison.describe_duplicates())}</p>"
             f"<h2>Models</h2>{table}{''.join(charts)}<h2>Pairs</h2>{pair_table}"
+            + _class_wins_section(comparison) +
             f"<h2>All models wrong ({len(comparison.all_wrong())})</h2>"
             + _gallery(wrong, what_each_said)
             + _label_errors_section(comparison, lambda s: label_of(s, gt), max_thumbnails)

@@ -117,6 +117,9 @@ def test_comparison_and_confusion_match_the_python_results(app_dataset, client):
     assert [r["accuracy"] for r in data["rows"]] == [r["accuracy"] for r in comparison.formatted_table()]
     assert data["views"]["all_wrong"]["count"] == len(comparison.all_wrong())
     assert data["views"]["only_one_right"]["count"] == len(comparison.only_one_right())
+    # where each model wins, per class, and the duplicates line (no duplicates run here: how to make one)
+    assert data["per_class"] == comparison.per_class_wins() and data["per_class_caption"] == comparison.per_class_caption()
+    assert data["duplicates"]["line"] == comparison.describe_duplicates() and data["duplicates"]["brain_key"] is None
     # the views travel as stages the samples endpoint takes back
     page = _page(client, {"dataset": "photos", "stages": data["views"]["all_right"]["stages"]})
     assert sorted(t["id"] for t in page["samples"]) == sorted(comparison.all_right().values("id"))

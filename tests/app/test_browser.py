@@ -275,6 +275,22 @@ def test_a_confusion_matrix_cell_filters_the_grid(app_dataset, open_app):
     wait_count(page, len(comparison.all_wrong()))
 
 
+def test_where_each_model_wins_per_class_and_a_row_shows_that_class(app_dataset, open_app):
+    _, page = open_app(app_dataset)
+    page.click("[data-testid=compare-toggle]")
+    page.wait_for_selector("[data-testid=class-wins]")
+    comparison = fo.compare(app_dataset)
+    rows = comparison.per_class_wins()
+    assert page.inner_text("[data-testid=duplicates-line]") == comparison.describe_duplicates()
+    page.click("[data-testid=class-wins] summary")
+    cells = page.locator("[data-testid=class-win-row]").first.locator("td").all_inner_texts()
+    assert page.locator("[data-testid=class-win-row]").count() == len(rows)
+    assert cells[:2] == [rows[0]["class"], str(rows[0]["support"])] and cells[-2] == (rows[0]["winner"] or "tie")
+    shot(page, "compare-class-wins")
+    page.locator("[data-testid=class-win-row]").first.click()
+    wait_count(page, rows[0]["support"])
+
+
 def test_views_set_in_python_and_stages_edited_in_the_page(app_dataset, open_app):
     session, page = open_app(app_dataset)
     session.view = app_dataset.sort_by("clip.confidence").limit(7)

@@ -49,9 +49,28 @@ async function loadCompare() {
     picker.onchange = () => { confusionField = picker.value; loadConfusion(gt); };
     panel.replaceChildren(el("div", { class: "hint", text: `${data.num_samples} samples in the view (before sidebar filters), ground truth ${gt}` }),
       el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows)), el("div", { class: "view-buttons" }, ...buttons),
+      el("div", { class: "hint", "data-testid": "duplicates-line", text: data.duplicates.line }), classWins(data, gt),
       el("div", {}, "confusion matrix of ", picker), el("div", { id: "confusion" }));
     loadConfusion(gt);
   } catch (e) { if (!(e instanceof Stale)) panel.replaceChildren(el("div", { class: "hint", text: String(e.message) })); }
+}
+
+// where each model wins, per ground-truth class (largest gap first); a row shows that class's samples
+function classWins(data, gt) {
+  const models = data.models;
+  const wins = models.map((m) => `${m} ${data.per_class.filter((r) => r.winner === m).length}`).join(", ");
+  const ties = data.per_class.filter((r) => r.winner === null).length;
+  const head = el("tr", {}, ...["class", "support", ...models, "winner", "p"].map((h) => el("th", { text: h })));
+  const rows = data.per_class.map((r) => el("tr", { "data-testid": "class-win-row", title: `show the ${r.class} samples`,
+    onclick: () => { const filters = emptyFilters(); filters.labels[gt] = [r.class]; setView({ ...S.view, filters }); } },
+    el("td", { text: r.class }), el("td", { text: r.support }),
+    ...models.map((m) => el("td", { class: r.winner === m ? "win" : null, text: `${(r.recall[m] * 100).toFixed(1)}%` })),
+    el("td", { text: r.winner ?? (models.length > 1 ? "tie" : "-") }),
+    el("td", { text: r.p_value === null ? "-" : r.p_value.toPrecision(2) })));
+  return el("details", { "data-testid": "class-wins" },
+    el("summary", { text: `where each model wins: ${models.length > 1 ? `${wins}; ties ${ties}` : "one model"} (per class)` }),
+    el("div", { class: "hint", text: data.per_class_caption }),
+    el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows)));
 }
 
 async function loadConfusion(gt) {
