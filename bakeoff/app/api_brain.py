@@ -2,8 +2,8 @@
 
 - ``POST /api/brain/similar``: a text or a sample id -> the view sorted by similarity, as a stage
   the page adds to its view;
-- ``POST /api/brain/points``: a visualization's 2-D points (ids, x, y) and a field's value per
-  point, compact enough for tens of thousands of points;
+- ``POST /api/brain/points``: a visualization's 2-D points (x, y) and a field's value per point,
+  compact enough for tens of thousands of points; ``.../points/sample`` the sample behind one point;
 - ``POST /api/brain/prompt-lab`` opens a lab on a model run (its image embeddings loaded once),
   ``.../{lab}/rescore`` tries prompts, ``.../{lab}/save`` writes them as a new field in a job.
 
@@ -93,6 +93,16 @@ class PointsRequest(BaseModel):
     color_by: Name | None = Field(None, description="a label, boolean, string or number field to colour by")
 
 
+class PointRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: Name
+    brain_key: BrainKey
+    index: int = Field(ge=0, le=2**31, description="the point's place in the map's points, as /points sends them")
+    num_points: int | None = Field(None, ge=0, le=2**31, description="how many points the page holds: a map "
+                                   "computed again since then is a 4xx, not another sample")
+
+
 #: categories of a colour-by field shown with their own colour (the rest are "(other)")
 MAX_CATEGORIES = 20
 
@@ -162,6 +172,25 @@ def points(request: Request, body: PointsRequest) -> dict[str, Any]:
             "bounds": [float(low[0]), float(high[0]), float(low[1]), float(high[1])], "xy": _encoded(quantized),
             "in_view": _encoded(np.packbits(mask, bitorder="little")), "num_in_view": int(mask.sum()),
             "color": color}
+
+
+@router.post("/points/sample", summary="The sample behind one point of a map (a click on the map opens it)")
+def point_sample(request: Request, body: PointRequest) -> dict[str, Any]:
+    from bakeoff.brain import get_brain_info
+    from bakeoff.brain.visualization import load_visualization
+
+    dataset = request.app.state.bakeoff.dataset(body.dataset)
+    with snapshot():
+        kind = get_brain_info(dataset, body.brain_key)["type"]
+        if kind != "visualization":
+            raise BrainError(f"brain run {body.brain_key!r} is a {kind} run, not a visualization (fob.compute_visualization)")
+        ids = load_visualization(dataset, body.brain_key).sample_ids
+    if body.num_points is not None and body.num_points != len(ids):
+        raise BrainError(f"map {body.brain_key!r} has {len(ids):,} points, not the {body.num_points:,} the page "
+                         "shows: it was computed again; reload the map")
+    if body.index >= len(ids):
+        raise BrainError(f"no point {body.index} in map {body.brain_key!r}: it has {len(ids):,} points")
+    return {"brain_key": body.brain_key, "index": body.index, "id": ids[body.index]}
 
 
 def _colors(dataset: Any, ids: list[str], field: str | None) -> dict[str, Any]:

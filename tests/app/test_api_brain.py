@@ -139,6 +139,30 @@ def test_points_are_compact_with_colours_and_the_view_highlighted(indexed, clien
         == {"field": None, "kind": "none"}
 
 
+def test_a_point_of_the_map_names_its_sample(indexed, client):
+    """The page clicks point i of /points (same order): the answer is the sample to open."""
+    ids = fob.load_brain_results(indexed, "map").sample_ids
+    for index in (0, 17, 35):
+        found = _ok(client.post("/api/brain/points/sample", json={"dataset": "shapes", "brain_key": "map",
+                                                                  "index": index, "num_points": 36}))
+        assert found == {"brain_key": "map", "index": index, "id": ids[index]}
+
+
+@pytest.mark.parametrize(("body", "status", "words"), [
+    ({"index": 36}, 400, "it has 36 points"),
+    ({"index": 0, "num_points": 40}, 400, "computed again"),
+    ({"index": -1}, 422, "greater than or equal"),
+    ({"index": 0, "brain_key": "sim"}, 400, "not a visualization"),
+    ({"index": 0, "brain_key": "nope"}, 404, "no brain run"),
+    ({"index": 0, "dataset": "nope"}, 404, "nope"),
+    ({"index": 0, "view": {"dataset": "shapes"}}, 422, "extra"),
+])
+def test_bad_point_requests_are_4xx(indexed, client, body, status, words):
+    response = client.post("/api/brain/points/sample", json={"dataset": "shapes", "brain_key": "map", **body})
+    assert response.status_code == status, response.text
+    assert words in str(response.json()["detail"]).lower()
+
+
 @pytest.mark.parametrize(("route", "body", "status", "words"), [
     ("similar", {"query": "a dog", "brain_key": "nope"}, 404, "no brain run 'nope'"),
     ("similar", {"query": "a dog", "brain_key": "map"}, 400, "not a similarity index"),

@@ -174,3 +174,127 @@ def test_a_box_and_a_lasso_on_the_map_filter_the_grid(indexed, open_app):  # noq
 
     page.click("[data-testid=map-clear]")
     wait_count(page, 36)
+
+
+PAD = 12  # scatter.js: the margin inside the canvas
+
+
+def _screen_points(indexed, page) -> dict[str, tuple[float, float]]:
+    """Where the page draws each sample's point, in page pixels (scatter.js's frame())."""
+    results = fob_results(indexed)
+    points = results.points[:, :2].astype(float)
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    box = page.eval_on_selector("[data-testid=map-canvas]", """c => { const r = c.getBoundingClientRect();
+        return [r.left + c.clientLeft, r.top + c.clientTop, c.clientWidth, c.clientHeight]; }""")
+    left, top, w, h = box
+    return {i: (left + PAD + (x - x0) / (x1 - x0) * (w - 2 * PAD), top + h - PAD - (y - y0) / (y1 - y0) * (h - 2 * PAD))
+            for i, (x, y) in zip(results.sample_ids, points, strict=True)}
+
+
+def fob_results(indexed):
+    import bakeoff.brain as fob
+
+    return fob.load_brain_results(indexed, "map")
+
+
+def _loneliest(at: dict[str, tuple[float, float]], among) -> str:
+    """The sample of ``among`` whose point is farthest from every other point: a click on it is unambiguous."""
+    import math
+
+    return max(among, key=lambda i: min(math.dist(at[i], at[j]) for j in at if j != i))
+
+
+def test_a_click_on_a_point_opens_its_sample_and_boxes_still_select(indexed, open_app):  # noqa: F811
+    import math
+    from pathlib import Path
+
+    _, page = open_app(indexed)
+    page.click("[data-testid=embeddings-toggle]")
+    page.wait_for_function("() => (document.querySelector('[data-testid=map-info]') || {}).textContent"
+                           "?.startsWith('36 points (pca), 36 in the view')")
+    at = _screen_points(indexed, page)
+    ids = indexed.values("id")
+    chosen = _loneliest(at, ids)
+    page.mouse.move(*at[chosen])
+    page.wait_for_selector("[data-testid=map-tip]:not([hidden])")
+    assert "click to open" in page.inner_text("[data-testid=map-tip]")
+    shot(page, "brain-map-hover")
+    page.mouse.click(*at[chosen])
+    page.wait_for_selector("[data-testid=modal]:not([hidden])")
+    name = Path(indexed[chosen].filepath).name
+    page.wait_for_function("n => document.querySelector('[data-testid=modal-side] h3')?.textContent === n", arg=name)
+    assert page.inner_text("[data-testid=modal-pos]") == f"{ids.index(chosen) + 1} / 36"  # on the page: ← → work
+    assert indexed[chosen].clip.label in page.inner_text("[data-testid=pred-clip]")
+    shot(page, "brain-map-click")
+    page.keyboard.press("Escape")
+    assert page.locator("[data-testid=modal]").is_hidden()
+
+    # a click far from every point opens nothing; a box drawn after it still selects
+    canvas = page.locator("[data-testid=map-canvas]").bounding_box()
+    empty = max(((canvas["x"] + canvas["width"] * fx / 20, canvas["y"] + canvas["height"] * fy / 20)
+                 for fx in range(1, 20) for fy in range(1, 20)), key=lambda p: min(math.dist(p, q) for q in at.values()))
+    assert min(math.dist(empty, q) for q in at.values()) > 20
+    page.mouse.click(*empty)
+    _drag(page, [(0.02, 0.02), (0.5, 0.98)])
+    page.wait_for_function("() => document.querySelector('[data-testid=stage-0]')?.textContent.startsWith('region of map')")
+    inside = _expected_region(indexed, page)
+    wait_count(page, len(inside))
+    assert page.locator("[data-testid=modal]").is_hidden()
+    assert [s["_cls"] for s in _view_of(page)["stages"]] == ["SelectRegion"]
+
+    # a faint point (outside the view) opens too, alone: it has no place in the view to step from
+    page.wait_for_function("n => document.querySelector('[data-testid=map-info]').textContent.endsWith(`${n} in the view`)",
+                           arg=len(inside))
+    outside = _loneliest(at, [i for i in ids if i not in inside])
+    page.mouse.click(*at[outside])
+    page.wait_for_selector("[data-testid=modal]:not([hidden])")
+    assert page.inner_text("[data-testid=modal-pos]") == "not in the view"
+    name = Path(indexed[outside].filepath).name
+    page.wait_for_function("n => document.querySelector('[data-testid=modal-side] h3')?.textContent === n", arg=name)
+    assert page.is_disabled("#modal-next") and page.is_disabled("#modal-prev")
+    shot(page, "brain-map-click-outside")
+    page.keyboard.press("ArrowRight")  # nothing to step to: it stays
+    assert page.inner_text("[data-testid=modal-side] h3") == name
+    page.keyboard.press("Escape")
+
+
+def test_the_prompt_lab_says_when_the_grid_moved_on_and_reopens_there(classified, open_app):  # noqa: F811
+    from bakeoff import ViewField as F
+
+    whole = PromptLab(classified, "clip", gt_field="ground_truth")
+    target = next(c for c in whole.classes if whole.baseline.recall.get(c, 0) > 0)
+    prompt = "a photo of something"
+    narrow = classified.match(F("ground_truth.label") == target)
+    expected = PromptLab(narrow, "clip", gt_field="ground_truth").rescore(prompts={target: [prompt]})
+
+    _, page = open_app(classified)
+    page.click("[data-testid=promptlab-toggle]")
+    page.select_option("[data-testid=promptlab-run]", "clip")
+    page.click("[data-testid=promptlab-open]")
+    page.wait_for_selector("[data-testid=promptlab-accuracy]")
+    assert page.inner_text("[data-testid=promptlab-scope]") == "scoring the 36 samples of the grid's view"
+    assert page.locator("[data-testid=promptlab-reopen]").is_hidden()
+    page.click(f"[data-testid='promptlab-class-{target}']")
+    page.wait_for_function("t => document.querySelector('[data-testid=promptlab-prompts]').value.length"
+                           " && document.querySelector('[data-testid=promptlab-recall]').textContent.includes(t)",
+                           arg=f'recall of "{target}"')
+    page.fill("[data-testid=promptlab-prompts]", prompt)
+    page.click("[data-testid=promptlab-rescore]")
+
+    page.click(f"[data-testid='value-ground_truth-{target}']")  # the grid moves on; the lab still scores all 36
+    wait_count(page, len(narrow))
+    page.wait_for_selector("[data-testid=promptlab-reopen]:not([hidden])")
+    scope = page.inner_text("[data-testid=promptlab-scope]")
+    assert scope == f"scoring the 36 samples of the view when opened, not the grid's view now ({len(narrow)} samples)"
+    shot(page, "brain-promptlab-view-changed")
+
+    page.click("[data-testid=promptlab-reopen]")
+    page.wait_for_function("t => document.querySelector('[data-testid=promptlab-scope]')?.textContent === t",
+                           arg=f"scoring the {len(narrow)} samples of the grid's view")
+    assert page.locator("[data-testid=promptlab-reopen]").is_hidden()
+    # the edit survived: the narrow view re-scored with it
+    page.wait_for_function("t => document.querySelector('[data-testid=promptlab-accuracy]').textContent.startsWith(t)",
+                           arg=f"accuracy {_pct(expected.accuracy)}")
+    assert page.input_value("[data-testid=promptlab-prompts]") == prompt
+    assert page.inner_text(f"[data-testid='promptlab-class-{target}']").startswith("✎")
+    shot(page, "brain-promptlab-reopened")

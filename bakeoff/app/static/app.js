@@ -5,7 +5,7 @@
 //
 //   app.js        the entry                                   imports the panels below
 //   promptlab.js  the prompt lab: re-score a run's prompts    -> view.js
-//   scatter.js    the embeddings map and its box/lasso        -> view.js
+//   scatter.js    the embeddings map: box/lasso, open a point -> modal.js, view.js
 //   search.js     the similarity search box, "more like this" -> modal.js, view.js
 //   operators.js  the command palette and its forms           -> jobs.js
 //   jobs.js       background jobs' cards and their polling    -> view.js

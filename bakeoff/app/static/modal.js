@@ -1,25 +1,47 @@
 // One sample large: its image, every label with its top 5, and its fields as rows; ← → step through the view.
+// openModal shows a sample of the page (the grid's tiles), openSample any sample by id (the map's points).
 import { api, mediaURL } from "./api.js";
 import { $, el, showError } from "./dom.js";
 import { chipText } from "./labels.js";
 import { PAGE, S, colorOf } from "./state.js";
 import { goPage } from "./view.js";
 
-let current = null;  // the index in S.page of the sample shown, null when closed
+let current = null;  // the index in S.page of the sample shown, null when closed or showing one alone
+let alone = null;    // {id} of a sample shown that is not on the page (opened from the map), else null
 
 /** show S.page[index] */
 export async function openModal(index) {
   current = index;
+  alone = null;
   const sample = S.page[index];
   if (!sample) return;
+  show(sample.id, `${(S.offset + index + 1).toLocaleString()} / ${S.count.toLocaleString()}`, true);
+  await loadSide(sample.id, () => current === index);
+}
+
+/** show the sample with this id: from the page when the page holds it (← → step on from there), else alone,
+ * with `where` (e.g. "not in the view") in place of its position */
+export async function openSample(id, where = "") {
+  const index = S.page.findIndex((s) => s.id === id);
+  if (index >= 0) { await openModal(index); return; }
+  current = null;
+  const shown = alone = { id };
+  show(id, where, false);
+  await loadSide(id, () => alone === shown);
+}
+
+function show(id, position, canStep) {
   $("modal").hidden = false;
-  $("modal-img").src = mediaURL(`/media/${encodeURIComponent(S.view.dataset)}/${sample.id}`);
-  $("modal-pos").textContent = `${(S.offset + index + 1).toLocaleString()} / ${S.count.toLocaleString()}`;
+  $("modal-img").src = mediaURL(`/media/${encodeURIComponent(S.view.dataset)}/${id}`);
+  $("modal-pos").textContent = position;
+  $("modal-prev").disabled = $("modal-next").disabled = !canStep;
+}
+
+async function loadSide(id, stillShown) {
   try {
-    const detail = await api(`/api/datasets/${encodeURIComponent(S.view.dataset)}/samples/${sample.id}`);
-    if (current !== index) return;
-    renderModalSide(detail);
-  } catch (e) { showError(e); }
+    const detail = await api(`/api/datasets/${encodeURIComponent(S.view.dataset)}/samples/${id}`);
+    if (stillShown()) renderModalSide(detail);
+  } catch (e) { if (stillShown()) showError(e); }
 }
 
 function renderModalSide(detail) {
@@ -55,9 +77,9 @@ export async function stepModal(step) {
 }
 
 /** the sample the viewer shows (its tile's data), or null when it is closed */
-export function currentSample() { return current === null ? null : S.page[current] || null; }
+export function currentSample() { return current === null ? alone : S.page[current] || null; }
 
-export function closeModal() { current = null; $("modal").hidden = true; $("modal-img").src = ""; }
+export function closeModal() { current = alone = null; $("modal").hidden = true; $("modal-img").src = ""; }
 
 export function isModalOpen() { return !$("modal").hidden; }
 

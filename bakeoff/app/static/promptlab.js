@@ -1,11 +1,15 @@
 // The prompt lab: pick a model run, edit one class's prompts (or templates for every class), see the accuracy,
 // the class's recall and its confusion row re-scored from the cached image embeddings, save as a new field.
+// A lab scores the samples of the view it was opened on. When the grid's view changes afterwards it says so and
+// offers to re-open on the new view (keeping the edits): not automatically, since opening loads the model and
+// every sample's embedding, too slow to redo at each click in the sidebar.
 import { api } from "./api.js";
 import { $, el, showError } from "./dom.js";
 import { S } from "./state.js";
 import { loadInfo, refresh } from "./view.js";
 
-// the open lab: its id, the run's classes and prompts, the baseline; the page's edits; the last answer
+// the open lab: its id, the run's classes and prompts, the baseline, the view it scores; the page's edits; the
+// last answer
 let lab = null;
 let edits = {};        // class -> prompts typed here (the other classes keep the run's)
 let templates = null;  // templates for every class, or null
@@ -15,12 +19,14 @@ let timer = null;
 
 const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
 const lines = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
+const viewKey = (view) => JSON.stringify(view);
 
 function togglePanel() {
   const panel = $("promptlab-panel");
   panel.hidden = !panel.hidden;
   $("promptlab-toggle").classList.toggle("active", !panel.hidden);
   if (!panel.hidden && (!lab || lab.dataset !== S.view.dataset)) renderPicker();
+  else if (!panel.hidden) renderScope();
 }
 
 // the first screen: which run, against which ground truth
@@ -38,22 +44,43 @@ function renderPicker() {
   const open = el("button", { "data-testid": "promptlab-open", text: "open", onclick: () => openLab(run.value, gt.value) });
   panel.replaceChildren(el("div", { class: "lab-row" }, el("b", { text: "prompt lab" }), " model run ", run,
     " ground truth ", gt, open,
-    el("span", { class: "hint", text: " re-scores the view's samples from their cached image embeddings" })));
+    el("span", { class: "hint", text: " re-scores the samples of the grid's view (as it is now) from their cached image embeddings" })));
 }
 
-async function openLab(predField, gtField) {
-  const panel = $("promptlab-panel");
-  panel.append(el("div", { class: "hint", "data-testid": "promptlab-loading", text: "loading the model and the embeddings…" }));
+/** a lab on the grid's view; `keep`: re-open the open lab there, with the prompts and templates typed so far */
+async function openLab(predField, gtField, keep = false) {
+  const loading = "loading the model and the embeddings…";
+  if (keep) {
+    document.querySelector("[data-testid=promptlab-reopen]").disabled = true;
+    document.querySelector("[data-testid=promptlab-scope]").textContent = loading;
+  } else $("promptlab-panel").append(el("div", { class: "hint", "data-testid": "promptlab-loading", text: loading }));
+  const view = S.view;  // as asked: the grid may move on while the lab loads
   try {
-    const data = await api("/api/brain/prompt-lab", { view: S.view, pred_field: predField, gt_field: gtField });
-    lab = { ...data, dataset: S.view.dataset };
-    edits = {};
-    templates = null;
+    const data = await api("/api/brain/prompt-lab", { view, pred_field: predField, gt_field: gtField });
+    lab = { ...data, dataset: view.dataset, viewKey: viewKey(view) };
+    if (!keep) { edits = {}; templates = null; }
+    edits = Object.fromEntries(Object.entries(edits).filter(([c]) => lab.classes.includes(c)));
     last = { ...data.baseline, baseline_accuracy: data.baseline.accuracy, baseline_recall: data.baseline.recall };
-    focus = worstClass();
+    if (!keep || !lab.classes.includes(focus)) focus = worstClass();
     renderLab();
     rescore();
-  } catch (e) { showError(e); renderPicker(); }
+  } catch (e) {
+    showError(e);
+    if (keep) renderScope(); else renderPicker();
+  }
+}
+
+// which samples the lab scores: the grid's view, or the view it was opened on when the grid has moved on since
+function renderScope() {
+  const scope = document.querySelector("[data-testid=promptlab-scope]");
+  const reopen = document.querySelector("[data-testid=promptlab-reopen]");
+  if (!scope || !lab) return;
+  const n = lab.baseline.num_samples.toLocaleString(), same = lab.viewKey === viewKey(S.view);
+  scope.textContent = same ? `scoring the ${n} samples of the grid's view`
+    : `scoring the ${n} samples of the view when opened, not the grid's view now (${S.count.toLocaleString()} samples)`;
+  scope.classList.toggle("stale", !same);
+  reopen.hidden = same;
+  reopen.disabled = false;
 }
 
 // the class with the lowest recall that has samples: where a better prompt helps most
@@ -93,7 +120,11 @@ function renderLab() {
   const save = el("button", { "data-testid": "promptlab-save", text: "save as field", onclick: () => saveAs(name.value) });
   panel.replaceChildren(
     el("div", { class: "lab-row" }, el("b", { text: `prompt lab: ${lab.pred_field}` }),
-      el("span", { class: "hint", text: ` vs ${lab.gt_field}, ${lab.baseline.num_samples.toLocaleString()} samples, ${lab.classes.length} classes` }),
+      el("span", { class: "hint", text: ` vs ${lab.gt_field}, ${lab.classes.length} classes,` }),
+      el("span", { class: "hint lab-scope", "data-testid": "promptlab-scope" }),
+      el("button", { "data-testid": "promptlab-reopen", text: "re-open on the current view", hidden: true,
+        title: "score the grid's view now instead, keeping the prompts typed here",
+        onclick: () => openLab(lab.pred_field, lab.gt_field, true) }),
       el("button", { text: "close", onclick: () => { lab = null; renderPicker(); } })),
     el("div", { class: "lab-body" },
       classList,
@@ -105,6 +136,7 @@ function renderLab() {
           el("span", { class: "hint", "data-testid": "promptlab-timing" })),
         el("div", { class: "lab-metrics", "data-testid": "promptlab-metrics" }),
         el("div", { class: "lab-row" }, name, save, el("span", { class: "hint", "data-testid": "promptlab-save-status" })))));
+  renderScope();
   renderClasses();
   renderMetrics();
 }
@@ -193,10 +225,12 @@ async function saveAs(labelField) {
   } catch (e) { showError(e); status.textContent = ""; }
 }
 
-/** opened with the header's "prompt lab" button; a lab belongs to the dataset it was opened on */
+/** opened with the header's "prompt lab" button; a lab belongs to the dataset it was opened on, and says when
+ * the grid's view is no longer the one it scores */
 export const promptLabPanel = {
   setUp() { $("promptlab-toggle").onclick = togglePanel; },
   viewLoaded() {
-    if (!$("promptlab-panel").hidden && (!lab || lab.dataset !== S.view.dataset)) { lab = null; renderPicker(); }
+    if ($("promptlab-panel").hidden) return;
+    if (!lab || lab.dataset !== S.view.dataset) { lab = null; renderPicker(); } else renderScope();
   },
 };

@@ -1,20 +1,24 @@
 // The embeddings map: a visualization's 2-D points (fob.compute_visualization) on a canvas, coloured by a field,
 // the grid's view highlighted (the other points faint). A box or a lasso drawn on it adds a SelectRegion stage
-// (the points inside, however many) to the view; "clear" removes it.
+// (the points inside, however many) to the view; "clear" removes it. A click (the mouse let go where it went
+// down) on a point opens its sample in the viewer; a grid of cells finds the point under the pointer.
 import { api, fresh, Stale } from "./api.js";
 import { $, el, showError } from "./dom.js";
+import { openSample } from "./modal.js";
 import { S } from "./state.js";
 import { setView } from "./view.js";
 
 const PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777", "#4f46e5",
   "#65a30d", "#0d9488", "#b91c1c", "#7c3aed", "#c2410c", "#0369a1", "#a16207", "#be185d", "#15803d", "#6d28d9", "#475569"];
 const GREY = "#94a3b8", FAINT = "rgba(148,163,184,0.35)", PAD = 12, MAX_VERTICES = 500;
+const PICK_RADIUS = 8;  // px: the farthest a point may be from the pointer to be hovered or clicked
+const CLICK_SLOP = 4;   // px: a press that moves less than this is a click, not a box or a lasso
 
 let maps = { dataset: null, keys: [] };  // the dataset's visualizations
 let key = null, colorBy = null, mode = "box";
-let data = null;  // the points: {n, x, y (Float32Array, data units), inView (Uint8Array), color, bounds}
+let data = null;  // the points: {n, x, y (Float32Array, data units), inView (Uint8Array), color, bounds, cells}
 let layer = null;  // the points drawn once, copied under the selection while it is drawn
-let drag = null;   // the selection being drawn: screen points
+let drag = null;   // the selection being drawn: screen points, and how far the pointer went from the first
 
 const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 const regionStage = () => S.view.stages.find((s) => s._cls === "SelectRegion" && s.kwargs.brain_key === key);
@@ -80,14 +84,17 @@ async function loadPoints() {
   try {
     const d = await fresh("map", api("/api/brain/points", { view: S.view, brain_key: key, color_by: colorBy }));
     const q = new Uint16Array(bytes(d.xy).buffer), n = d.num_points, [x0, x1, y0, y1] = d.bounds;
-    const x = new Float32Array(n), y = new Float32Array(n);
-    for (let i = 0; i < n; i++) { x[i] = x0 + (q[2 * i] / 65535) * (x1 - x0); y[i] = y0 + (q[2 * i + 1] / 65535) * (y1 - y0); }
+    const x = new Float32Array(n), y = new Float32Array(n), tx = new Float32Array(n), ty = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      tx[i] = q[2 * i] / 65535; ty[i] = q[2 * i + 1] / 65535;
+      x[i] = x0 + tx[i] * (x1 - x0); y[i] = y0 + ty[i] * (y1 - y0);
+    }
     const packed = bytes(d.in_view), inView = new Uint8Array(n);
     for (let i = 0; i < n; i++) inView[i] = (packed[i >> 3] >> (i & 7)) & 1;
     const color = { ...d.color };
     if (color.kind === "categorical") color.codes = bytes(color.codes);
     if (color.kind === "numeric") color.values = new Float32Array(bytes(color.values).buffer);
-    data = { n, x, y, inView, color, bounds: d.bounds, numInView: d.num_in_view, method: d.method };
+    data = { n, x, y, inView, color, bounds: d.bounds, numInView: d.num_in_view, method: d.method, cells: gridOf(tx, ty) };
     layer = null;
     $("map-info").textContent = `${n.toLocaleString()} points (${d.method}), ${d.num_in_view.toLocaleString()} in the view`;
     renderLegend();
@@ -195,18 +202,42 @@ function selectionPolygon() {
 }
 
 function bindCanvas(canvas) {
-  const at = (e) => { const r = canvas.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
-  canvas.onmousedown = (e) => { if (data) { drag = { points: [at(e)] }; e.preventDefault(); } };
+  // inside the border, where frame() puts the points
+  const at = (e) => {
+    const r = canvas.getBoundingClientRect();
+    return [e.clientX - r.left - canvas.clientLeft, e.clientY - r.top - canvas.clientTop];
+  };
+  const away = (p) => Math.hypot(p[0] - drag.points[0][0], p[1] - drag.points[0][1]);
+  canvas.onmousedown = (e) => { if (data) { drag = { points: [at(e)], far: 0 }; e.preventDefault(); } };
   canvas.onmousemove = (e) => {
     const p = at(e);
     if (!drag) { hover(canvas, p); return; }
+    drag.far = Math.max(drag.far, away(p));
     const last = drag.points[drag.points.length - 1];
     if (mode === "box") drag.points = [drag.points[0], p];
     else if (Math.hypot(p[0] - last[0], p[1] - last[1]) >= 4 && drag.points.length < MAX_VERTICES) drag.points.push(p);
     draw();
   };
-  canvas.onmouseup = () => finishSelection(canvas);
+  canvas.onmouseup = (e) => {
+    if (!drag) return;
+    const p = at(e);
+    if (Math.max(drag.far, away(p)) >= CLICK_SLOP) { finishSelection(canvas); return; }
+    drag = null;
+    draw();
+    openPoint(canvas, p);
+  };
   canvas.onmouseleave = () => { $("map-tip").hidden = true; if (drag) finishSelection(canvas); };
+}
+
+// a click: the sample of the nearest point within PICK_RADIUS in the viewer; nothing when no point is that near
+async function openPoint(canvas, [px, py]) {
+  const i = nearest(canvas, px, py);
+  if (i < 0) return;
+  const where = data.inView[i] ? "in the view, not on this page" : "not in the view";
+  try {
+    const found = await api("/api/brain/points/sample", { dataset: S.view.dataset, brain_key: key, index: i, num_points: data.n });
+    openSample(found.id, where);
+  } catch (e) { showError(e); }
 }
 
 function finishSelection(canvas) {
@@ -218,23 +249,51 @@ function finishSelection(canvas) {
   setView({ ...S.view, stages: [...S.view.stages.filter((s) => s._cls !== "SelectRegion"), stage] });
 }
 
-// the nearest point within 8 px: its colour-by value
+// A uniform grid over the map's unit square (the points' quantized places, 0..1): cell -> its points, so that
+// the point under the pointer is found among a few cells' points, not all of them at every mouse move.
+function gridOf(tx, ty) {
+  const n = tx.length, side = Math.max(1, Math.min(256, Math.ceil(Math.sqrt(n / 2))));
+  const cellOf = (t) => Math.min(side - 1, Math.floor(t * side));
+  const cell = new Int32Array(n), starts = new Int32Array(side * side + 1), order = new Int32Array(n);
+  for (let i = 0; i < n; i++) { cell[i] = cellOf(tx[i]) + side * cellOf(ty[i]); starts[cell[i] + 1]++; }
+  for (let c = 0; c < side * side; c++) starts[c + 1] += starts[c];
+  const next = starts.slice(0, side * side);
+  for (let i = 0; i < n; i++) order[next[cell[i]]++] = i;
+  return { side, starts, order };
+}
+
+/** the point nearest to canvas pixel (px, py), within PICK_RADIUS; -1 when none is */
+function nearest(canvas, px, py) {
+  const f = frame(canvas), { side, starts, order } = data.cells;
+  const w = Math.max(1, f.w - 2 * PAD), h = Math.max(1, f.h - 2 * PAD);
+  // the cells the disc around the pointer touches (frame() puts a point at PAD + t * (size - 2 PAD))
+  const span = (t, r) => [Math.max(0, Math.floor((t - r) * side)), Math.min(side - 1, Math.floor((t + r) * side))];
+  const [cx0, cx1] = span((px - PAD) / w, PICK_RADIUS / w), [cy0, cy1] = span((f.h - PAD - py) / h, PICK_RADIUS / h);
+  if (cx0 > cx1 || cy0 > cy1) return -1;  // the pointer is off the map
+  let best = -1, bestD = PICK_RADIUS * PICK_RADIUS;
+  for (let cy = cy0; cy <= cy1; cy++) {
+    for (let k = starts[cx0 + side * cy]; k < starts[cx1 + side * cy + 1]; k++) {  // cells cx0..cx1 are contiguous
+      const i = order[k], dx = f.toX(data.x[i]) - px, dy = f.toY(data.y[i]) - py, d = dx * dx + dy * dy;
+      if (d < bestD) { bestD = d; best = i; }
+    }
+  }
+  return best;
+}
+
+// the nearest point: its colour-by value
 function hover(canvas, [px, py]) {
   const tip = $("map-tip");
   if (!data) return;
-  const f = frame(canvas);
-  let best = -1, bestD = 64;
-  for (let i = 0; i < data.n; i++) {
-    const dx = f.toX(data.x[i]) - px, dy = f.toY(data.y[i]) - py, d = dx * dx + dy * dy;
-    if (d < bestD) { bestD = d; best = i; }
-  }
+  const best = nearest(canvas, px, py);
+  canvas.style.cursor = best < 0 ? "" : "pointer";
   if (best < 0) { tip.hidden = true; return; }
   const c = data.color;
   const value = c.kind === "categorical" ? c.categories[c.codes[best]] : c.kind === "numeric" ? String(c.values[best]) : "";
-  tip.textContent = `${value}${data.inView[best] ? "" : " (not in the view)"}`;
+  const text = `${value}${data.inView[best] ? "" : " (not in the view)"}`.trim();
+  tip.textContent = text ? `${text} · click to open` : "click to open";
   tip.style.left = `${px + 10}px`;
   tip.style.top = `${py + 10}px`;
-  tip.hidden = !tip.textContent;
+  tip.hidden = false;
 }
 
 /** opened with the header's "map" button; while open it follows the view (highlight, the region's outline) */
