@@ -8,6 +8,7 @@
     │   ├── UnknownFieldError     (also a KeyError)     sample['nope'], drop_index() of a path without an index
     │   └── FieldTypeError        (also a TypeError)
     ├── InvalidViewError          (also a ValueError)   malformed or out-of-range view / expression
+    ├── UnsupportedExpressionError (also a NotImplementedError) an op the database backend cannot run
     ├── SampleNotFoundError       (also a KeyError)
     ├── SampleIndexError          (also a ValueError and a KeyError)  dataset[0]: samples are keyed by id or filepath
     ├── EmptyCollectionError      (also a ValueError)   first()/last() of an empty dataset or view
@@ -89,6 +90,10 @@ class UnknownFieldError(FieldError, KeyError):
 
 class FieldTypeError(FieldError, TypeError):
     """A value does not fit the type of its field."""
+
+
+class UnsupportedExpressionError(BakeoffError, NotImplementedError):
+    """An expression op or aggregation the database backend cannot run."""
 
 
 class InvalidViewError(BakeoffError, ValueError):

@@ -28,14 +28,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement, Grouping
 
-from bakeoff.storage.compiler import (
-    BOOLEAN_KINDS,
-    NUMERIC_KINDS,
-    ExpressionNode,
-    UnsupportedExpressionError,
-    json_array_or_null,
-)
+from bakeoff.errors import UnsupportedExpressionError
+from bakeoff.storage.compiler import BOOLEAN_KINDS, NUMERIC_KINDS, ExpressionNode
 from bakeoff.storage.engine import read
+from bakeoff.storage.json_lists import json_array_or_null
 from bakeoff.storage.query import QueryBuilder
 
 SCALAR_KINDS = frozenset({"count", "moments", "bounds"})

@@ -22,11 +22,8 @@ from bakeoff.errors import UnknownFieldError, brief, suggest
 from bakeoff.storage.compiler import (
     ExpressionCompiler,
     ExpressionNode,
-    JsonElements,
-    filter_list,
-    json_length,
-    list_of_attribute,
 )
+from bakeoff.storage.json_lists import JsonElements, filter_list, json_length, list_of_attribute
 from bakeoff.storage.samples import ROWID
 
 # Two rounds of multiply-and-reduce by different primes: a deterministic,
