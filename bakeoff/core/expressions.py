@@ -130,16 +130,16 @@ class ViewExpression:
         return ViewExpression("ne", (self, to_expr(other)))
 
     def __lt__(self, other: Any) -> ViewExpression:
-        return ViewExpression("lt", (self, to_expr(other)))
+        return _ordered("lt", self, other)
 
     def __le__(self, other: Any) -> ViewExpression:
-        return ViewExpression("le", (self, to_expr(other)))
+        return _ordered("le", self, other)
 
     def __gt__(self, other: Any) -> ViewExpression:
-        return ViewExpression("gt", (self, to_expr(other)))
+        return _ordered("gt", self, other)
 
     def __ge__(self, other: Any) -> ViewExpression:
-        return ViewExpression("ge", (self, to_expr(other)))
+        return _ordered("ge", self, other)
 
     def __and__(self, other: Any) -> ViewExpression:
         return ViewExpression.all([self, to_expr(other)])
@@ -425,6 +425,15 @@ def check_literal(value: Any) -> Any:
     if isinstance(value, list):
         return [_check_scalar(v) for v in value]
     return _check_scalar(value)
+
+
+def _ordered(op: str, left: ViewExpression, other: Any) -> ViewExpression:
+    """``left <op> other`` in MongoDB's order, where NaN is the lowest number: above a missing value, below
+    every other one. No stored value is NaN (bakeoff stores it as missing), so ``F("x") > nan`` and
+    ``>=`` hold where x is present, ``<`` and ``<=`` where it is missing, as FiftyOne answers for them."""
+    if isinstance(other, float) and math.isnan(other):
+        return left != None if op in ("gt", "ge") else left == None  # noqa: E711 (these build expressions)
+    return ViewExpression(op, (left, to_expr(other)))
 
 
 def _check_scalar(value: Any) -> Any:

@@ -63,3 +63,16 @@ def test_contains_all_of_a_nan_does_not_match_a_missing_list():
     dataset.add_sample_field("tl", fo.EmbeddedDocumentField, embedded_doc_type=fo.Classifications)
     dataset.add_sample(fo.Sample("/0.jpg"))
     assert dataset.match(F("tl.classifications.confidence").contains([float("nan")], all=True)).count() == 0
+
+
+def test_nan_is_the_lowest_number_in_ordered_comparisons():
+    # FiftyOne 1.22.1 on these four samples (a missing x, 2.5, -1e308, None): >= and > nan match the
+    # numbers, <= and < nan the missing values; found by the differential campaign (seed 1201, case #12)
+    dataset = fo.Dataset()
+    dataset.add_samples([fo.Sample("/0.jpg"), fo.Sample("/1.jpg", x=2.5), fo.Sample("/2.jpg", x=-1e308),
+                         fo.Sample("/3.jpg", x=None)])
+    nan = float("nan")
+    for expr, expected in [(F("x") >= nan, [1, 2]), (F("x") > nan, [1, 2]), (F("x") <= nan, [0, 3]),
+                           (F("x") < nan, [0, 3]), (nan <= F("x"), [1, 2])]:
+        assert sorted(int(p[1]) for p in dataset.match(expr).values("filepath")) == expected
+    assert dataset.match(F("x") >= nan).histogram_values("x", bins=1)[2] == 0
