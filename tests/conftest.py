@@ -12,8 +12,8 @@ CALTECH101_SUBSET = SHARED_DATA / "caltech101-subset"
 
 
 #: tests that run on both databases: everything under these folders, and these files
-BOTH_DATABASES = ("storage/", "core/", "evaluation/", "app/test_api.py", "inference/test_apply_model.py",
-                  "test_tutorial_workflow.py")
+BOTH_DATABASES = ("storage/", "core/", "evaluation/", "app/test_api.py", "app/test_api_brain.py",
+                  "brain/test_prompt_lab.py", "inference/test_apply_model.py", "test_tutorial_workflow.py")
 
 
 def pytest_configure(config):

@@ -12,18 +12,6 @@ from bakeoff.errors import FieldError, FieldTypeError, InvalidOptionError, Promp
 from bakeoff.models.prompts import TextEmbeddingCache
 
 
-def pytest_generate_tests(metafunc):
-    """Both databases, unless tests/conftest.py's BOTH_DATABASES already runs this file on both."""
-    from pathlib import Path
-
-    from conftest import BOTH_DATABASES
-
-    tests_root = Path(__file__).resolve().parents[1].as_posix() + "/"
-    listed = any(Path(__file__).resolve().as_posix().startswith(tests_root + prefix) for prefix in BOTH_DATABASES)
-    if "database" in metafunc.fixturenames and not listed:
-        metafunc.parametrize("database", ["sqlite", "postgresql"], indirect=True)
-
-
 @pytest.fixture
 def shapes(tmp_path, database):
     """36 demo-shapes images of 12 classes, classified by demo-clip into 'clip' (logits stored)."""
