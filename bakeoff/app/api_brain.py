@@ -197,6 +197,7 @@ def _colors(dataset: Any, ids: list[str], field: str | None) -> dict[str, Any]:
     """The colour-by field per point: categories (the most common first) with a uint8 code each, or numbers."""
     from bakeoff.core.fields import BooleanField, EmbeddedDocumentField, FloatField, IntField, StringField
     from bakeoff.core.labels import Classification
+    from bakeoff.core.transactions import snapshot
 
     if field is None:
         return {"field": None, "kind": "none"}
@@ -211,7 +212,8 @@ def _colors(dataset: Any, ids: list[str], field: str | None) -> dict[str, Any]:
     else:
         raise FieldTypeError(f"cannot colour by {field!r} ({type(kind).__name__}): pick a label, boolean, string "
                              "or number field")
-    by_id = dict(zip(dataset.values("id"), dataset.values(path), strict=True))
+    with snapshot():  # ids and values from one state of the dataset, whatever writes meanwhile
+        by_id = dict(zip(dataset.values("id"), dataset.values(path), strict=True))
     values = [by_id.get(i) for i in ids]
     if isinstance(kind, FloatField | IntField):
         numbers = np.array([np.nan if v is None else float(v) for v in values], dtype="<f4")
